@@ -1,0 +1,39 @@
+// kensaku_z.h — CRC-32 (zlib) and zstd behind plain C types, so that Swift sees no
+// library header. Errors come back as negative return values; `kk_zstd_error_name`
+// names a zstd one.
+#ifndef KENSAKU_Z_H
+#define KENSAKU_Z_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// CRC-32 (IEEE, zlib's) of `length` bytes, continuing from `crc` (start with 0).
+uint32_t kk_crc32(uint32_t crc, const uint8_t *bytes, size_t length);
+
+/// Upper bound of a compressed block's size.
+size_t kk_zstd_bound(size_t length);
+/// Compresses a whole buffer. Returns the compressed size, or 0 on failure.
+size_t kk_zstd_compress(uint8_t *dst, size_t capacity, const uint8_t *src, size_t length, int level);
+/// Decompresses a whole frame into exactly `expected` bytes. Returns 1 on success, 0 on failure
+/// (corrupt frame, or a size other than `expected`).
+int kk_zstd_decompress_exact(uint8_t *dst, size_t expected, const uint8_t *src, size_t length);
+
+/// A streaming decompressor over a file descriptor (for `.zst` corpora).
+typedef struct kk_zstd_reader kk_zstd_reader;
+kk_zstd_reader *kk_zstd_reader_open(int fd);
+/// Reads up to `capacity` decompressed bytes. Returns the count, 0 at the end of the input,
+/// or -1 on a corrupt stream, -2 on a read error, -3 on an input that ends inside a frame.
+long kk_zstd_reader_read(kk_zstd_reader *reader, uint8_t *dst, size_t capacity);
+/// Compressed bytes consumed so far (for progress).
+uint64_t kk_zstd_reader_consumed(const kk_zstd_reader *reader);
+void kk_zstd_reader_close(kk_zstd_reader *reader);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
