@@ -7,6 +7,7 @@ struct Kensaku: ParsableCommand {
         commandName: "kensaku",
         abstract: "Full-text search for Japanese policy and government text.",
         version: version,
-        subcommands: [AnalyzeCommand.self]
+        subcommands: [SearchCommand.self, IndexCommand.self, AnalyzeCommand.self, BenchCommand.self],
+        defaultSubcommand: nil
     )
 }

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits a ``ByteInput`` into lines (`\n`-terminated; the last line may lack the `\n`),
+/// reading in large chunks into one growable buffer, without copying lines.
+///
+/// A line handed out by ``nextLine()`` excludes its `\n` (a `\r` before it is kept: JSON
+/// treats it as whitespace) and stays valid only until the next call.
+final class LineReader {
+    let input: ByteInput
+    /// The longest line accepted; a longer one is an `.unreadable` error (guards memory
+    /// against a hostile file without newlines).
+    let maxLineLength: Int
+    /// 1-based number of the line last returned (0 before the first).
+    private(set) var lineNumber = 0
+    /// Bytes of the lines returned so far, newlines included (uncompressed bytes).
+    private(set) var consumedBytes: UInt64 = 0
+
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var start = 0
+    private var end = 0
+    private var atEnd = false
+
+    static let defaultChunk = 4 << 20
+
+    init(input: ByteInput, chunk: Int = LineReader.defaultChunk, maxLineLength: Int = 1 << 30) {
+        self.input = input
+        self.capacity = max(chunk, 16)
+        self.maxLineLength = maxLineLength
+        self.storage = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        storage.deallocate()
+    }
+
+    /// The next line, or nil at the end of the input.
+    func nextLine() throws(CorpusError) -> UnsafeBufferPointer<UInt8>? {
+        var searchFrom = start
+        while true {
+            if searchFrom < end, let hit = memchr(storage + searchFrom, 0x0A, end - searchFrom) {
+                let newline = hit.assumingMemoryBound(to: UInt8.self) - storage
+                return take(upTo: newline, skipping: 1)
+            }
+            searchFrom = end
+            if atEnd {
+                return start < end ? take(upTo: end, skipping: 0) : nil
+            }
+            if end - start > maxLineLength {
+                throw CorpusError(
+                    file: input.path, line: lineNumber + 1,
+                    reason: .unreadable("line longer than \(maxLineLength) bytes"))
+            }
+            refill(searchFrom: &searchFrom)
+            let got: Int
+            do {
+                got = try input.read(into: storage + end, capacity: capacity - end)
+            } catch {
+                throw CorpusError(file: error.file, line: lineNumber + 1, reason: error.reason)
+            }
+            if got == 0 { atEnd = true } else { end += got }
+        }
+    }
+
+    private func take(upTo stop: Int, skipping separator: Int) -> UnsafeBufferPointer<UInt8> {
+        let line = UnsafeBufferPointer(start: storage + start, count: stop - start)
+        consumedBytes += UInt64(stop - start + separator)
+        start = stop + separator
+        lineNumber += 1
+        return line
+    }
+
+    /// Makes room after `end`: moves the pending partial line to the front, and doubles the
+    /// buffer when that line already fills most of it.
+    private func refill(searchFrom: inout Int) {
+        if start > 0 {
+            let pending = end - start
+            if pending > 0 { memmove(storage, storage + start, pending) }
+            searchFrom -= start
+            end = pending
+            start = 0
+        }
+        if capacity - end < capacity / 4 {
+            let bigger = capacity * 2
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
+            grown.update(from: storage, count: end)
+            storage.deallocate()
+            storage = grown
+            capacity = bigger
+        }
+    }
+}

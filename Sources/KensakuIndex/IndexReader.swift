@@ -1,0 +1,200 @@
+import Foundation
+import KensakuAnalysis
+import KensakuCorpus
+
+/// An open index: the manifest and its four files, memory-mapped.
+///
+/// Opening reads the manifest, maps the files and checks their framing, sizes and the
+/// analyzer identity — no file is read whole, so an index opens in milliseconds whatever its
+/// size. ``verify()`` also recomputes every checksum. Corrupt bytes met while reading become
+/// ``IndexError`` values.
+public final class IndexReader {
+    public let directory: String
+    public let manifest: Manifest
+    let terms: MappedFile
+    let postings: MappedFile
+    public let docs: DocsFileReader
+    public let store: DocumentStoreReader
+    private let blockCount: Int
+    private let termCount: Int
+    private let indexOffset: Int
+    private let firstKeyOffsetsAt: Int
+    private let firstKeysAt: Int
+    private let blocksEnd: Int
+
+    /// Opens the index in `directory`. A reader keeps the generation it opened even when a
+    /// new build commits meanwhile (unlinked files stay mapped).
+    public static func open(directory: String) throws(IndexError) -> IndexReader {
+        // A build may commit between reading the manifest and opening its files: retry then.
+        var attempt = 0
+        while true {
+            let manifest = try Manifest.read(directory: directory)
+            do {
+                return try IndexReader(directory: directory, manifest: manifest)
+            } catch .missingFile(let name) {
+                attempt += 1
+                if attempt >= 3 { throw .missingFile(name) }
+            }
+        }
+    }
+
+    init(directory: String, manifest: Manifest) throws(IndexError) {
+        self.directory = directory
+        self.manifest = manifest
+        guard manifest.analyzer.rulesVersion == AnalyzerSettings.currentRulesVersion else {
+            throw .analyzerMismatch("the index was analyzed with rules version \(manifest.analyzer.rulesVersion), this build has \(AnalyzerSettings.currentRulesVersion)")
+        }
+        guard manifest.icuVersion == ICU.version else {
+            throw .analyzerMismatch("the index was built with ICU \(manifest.icuVersion), this machine has ICU \(ICU.version)")
+        }
+        func open(_ kind: IndexFileKind) throws(IndexError) -> MappedFile {
+            let name = Manifest.fileName(generation: manifest.generation, kind)
+            guard let entry = manifest.files.first(where: { $0.name == name }) else { throw .manifest("no entry for \(name)") }
+            let file = try MappedFile(path: directory + "/" + name, name: name, kind: kind)
+            guard file.size == entry.bytes else { throw .sizeMismatch(file: name, expected: entry.bytes, actual: file.size) }
+            guard hex(file.storedCRC) == entry.crc32 else {
+                throw .checksumMismatch(file: name, expected: UInt32(entry.crc32.dropFirst(2), radix: 16) ?? 0, actual: file.storedCRC)
+            }
+            return file
+        }
+        terms = try open(.terms)
+        postings = try open(.postings)
+        docs = try DocsFileReader(file: open(.docs))
+        store = try DocumentStoreReader(file: open(.store))
+        guard docs.documentCount == manifest.documentCount, store.documentCount == manifest.documentCount,
+              docs.fieldCount == manifest.fields.count else {
+            throw .manifest("document or field counts disagree with the files")
+        }
+        let body = terms.body
+        guard body.count >= TermDictionary.trailerSize else { throw .truncated(file: terms.name) }
+        var trailer = terms.reader(at: body.count - TermDictionary.trailerSize)
+        let indexOffset = try trailer.u64()
+        blockCount = Int(try trailer.u32())
+        termCount = Int(try trailer.u64())
+        guard indexOffset < UInt64(body.count), blockCount <= body.count, termCount == manifest.termCount else {
+            throw .corrupt(file: terms.name, offset: body.count - TermDictionary.trailerSize, reason: "bad trailer")
+        }
+        self.indexOffset = Int(indexOffset)
+        blocksEnd = self.indexOffset
+        firstKeyOffsetsAt = self.indexOffset + blockCount * 8
+        firstKeysAt = firstKeyOffsetsAt + (blockCount + 1) * 4
+        guard firstKeysAt <= body.count - TermDictionary.trailerSize else {
+            throw .corrupt(file: terms.name, offset: self.indexOffset, reason: "block index past the end")
+        }
+    }
+
+    /// Recomputes every file's checksum. - Complexity: O(index size).
+    public func verify() throws(IndexError) {
+        for file in [terms, postings, docs.file, store.file] { try file.verifyChecksum() }
+        var count = 0
+        var previous: [UInt8] = []
+        try scan(from: []) { (key, info) throws(IndexError) in
+            if count > 0 && compareBytes(previous.withUnsafeBufferPointer { $0 }, key.withUnsafeBufferPointer { $0 }) >= 0 {
+                throw .corrupt(file: terms.name, offset: 0, reason: "terms out of order")
+            }
+            guard info.postingsOffset + info.postingsLength <= postings.body.count else {
+                throw .corrupt(file: terms.name, offset: 0, reason: "postings out of range")
+            }
+            previous = key
+            count += 1
+            return true
+        }
+        guard count == termCount else { throw .corrupt(file: terms.name, offset: 0, reason: "\(count) terms, trailer says \(termCount)") }
+    }
+
+    public var documentCount: Int { manifest.documentCount }
+
+    public func fieldNumber(_ name: String) -> Int? { manifest.fields.first { $0.spec.name == name }?.number }
+
+    public func averageLength(field: Int) -> Double {
+        guard field < manifest.fields.count, documentCount > 0 else { return 1 }
+        return max(1, Double(manifest.fields[field].totalLength) / Double(documentCount))
+    }
+
+    // MARK: Term dictionary
+
+    private func firstKey(_ block: Int) throws(IndexError) -> UnsafeRawBufferPointer {
+        var r = terms.reader(at: firstKeyOffsetsAt + block * 4)
+        let start = Int(try r.u32())
+        let end = Int(try r.u32())
+        guard start <= end, firstKeysAt + end <= terms.body.count - TermDictionary.trailerSize else {
+            throw .corrupt(file: terms.name, offset: firstKeyOffsetsAt + block * 4, reason: "first key out of range")
+        }
+        return UnsafeRawBufferPointer(rebasing: terms.body[(firstKeysAt + start)..<(firstKeysAt + end)])
+    }
+
+    private func blockOffset(_ block: Int) throws(IndexError) -> Int {
+        var r = terms.reader(at: indexOffset + block * 8)
+        let offset = try r.u64()
+        guard offset < UInt64(blocksEnd) else { throw .corrupt(file: terms.name, offset: indexOffset + block * 8, reason: "block offset out of range") }
+        return Int(offset)
+    }
+
+    /// The last block whose first key is ≤ `key` (0 when none).
+    private func findBlock(_ key: [UInt8]) throws(IndexError) -> Int {
+        var lo = 0, hi = blockCount - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            let first = try firstKey(mid)
+            let c = key.withUnsafeBytes { compareBytes(first, $0) }
+            if c <= 0 { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    /// Calls `body` with every term ≥ `start` in key order until it returns false.
+    public func scan(from start: [UInt8], _ body: ([UInt8], TermInfo) throws(IndexError) -> Bool) throws(IndexError) {
+        guard blockCount > 0 else { return }
+        var block = try findBlock(start)
+        var key: [UInt8] = []
+        while block < blockCount {
+            var r = terms.reader(at: try blockOffset(block))
+            let end = block + 1 < blockCount ? try blockOffset(block + 1) : blocksEnd
+            key.removeAll(keepingCapacity: true)
+            var first = true
+            while r.offset < end {
+                let shared = try r.varint(max: key.count)
+                if first && shared != 0 { throw r.corrupt("a block's first key shares a prefix") }
+                first = false
+                let suffixLength = try r.varint(max: 1 << 16)
+                key.removeSubrange(shared...)
+                key.append(contentsOf: try r.bytes(suffixLength))
+                let info = TermInfo(docFreq: try r.varint(max: Int(Int32.max)), totalFreq: try r.varint(max: Int.max),
+                                    postingsOffset: try r.varint(max: postings.body.count), postingsLength: try r.varint(max: postings.body.count))
+                if [UInt8].lexicographicallyLess(key, start) { continue }
+                if try !body(key, info) { return }
+            }
+            block += 1
+        }
+    }
+
+    /// The term's info, or nil. - Complexity: O(log blocks + block size).
+    public func lookup(_ key: [UInt8]) throws(IndexError) -> TermInfo? {
+        var found: TermInfo?
+        try scan(from: key) { (k, info) throws(IndexError) in
+            if k == key { found = info }
+            return false
+        }
+        return found
+    }
+
+    /// Every term that starts with `prefix`, in key order.
+    public func terms(withPrefix prefix: [UInt8]) throws(IndexError) -> [([UInt8], TermInfo)] {
+        var result: [([UInt8], TermInfo)] = []
+        try scan(from: prefix) { (key, info) throws(IndexError) in
+            guard key.starts(with: prefix) else { return false }
+            result.append((key, info))
+            return true
+        }
+        return result
+    }
+
+    /// A cursor over a term's postings.
+    public func postings(_ info: TermInfo) throws(IndexError) -> PostingsCursor {
+        guard info.postingsOffset + info.postingsLength <= postings.body.count else {
+            throw .corrupt(file: postings.name, offset: info.postingsOffset, reason: "postings out of range")
+        }
+        let slice = UnsafeRawBufferPointer(rebasing: postings.body[info.postingsOffset..<(info.postingsOffset + info.postingsLength)])
+        return try PostingsCursor(slice, docFreq: info.docFreq, file: postings.name, fileOffset: info.postingsOffset, documentCount: documentCount)
+    }
+}

@@ -1,0 +1,85 @@
+/// The term dictionary file (`*.terms`): every term key in byte order, in blocks of
+/// ``blockSize`` with prefix-compressed keys, and a sparse index of each block's first key.
+///
+///     Body      := Block* Index Trailer
+///     Block     := (shared:varint suffixLen:varint suffix docFreq:varint totalFreq:varint
+///                   postingsOffset:varint postingsLength:varint){1..64}
+///     Index     := (blockOffset:u64){blocks} (firstKeyOffset:u32){blocks+1} firstKeys
+///     Trailer   := indexOffset:u64 blocks:u32 terms:u64
+///
+/// `shared` counts the bytes a key shares with the previous key of its block (0 for a block's
+/// first key). Offsets are relative to the body. A lookup binary-searches the first keys
+/// (mapped, not loaded) and scans one block.
+enum TermDictionary {
+    static let blockSize = 64
+    static let trailerSize = 20
+}
+
+public struct TermInfo: Sendable, Equatable {
+    public var docFreq: Int
+    public var totalFreq: Int
+    public var postingsOffset: Int
+    public var postingsLength: Int
+}
+
+/// Writes a term dictionary; keys must come in strictly increasing byte order.
+struct TermDictionaryWriter {
+    private let file: IndexFileWriter
+    private var block: [UInt8] = []
+    private var inBlock = 0
+    private var previous: [UInt8] = []
+    private var blockOffsets: [UInt64] = []
+    private var firstKeys: [UInt8] = []
+    private var firstKeyOffsets: [UInt32] = [0]
+    private var written = 0
+    private(set) var terms = 0
+
+    init(path: String) throws(IndexError) {
+        file = try IndexFileWriter(path: path, kind: .terms)
+    }
+
+    mutating func add(key: [UInt8], info: TermInfo) throws(IndexError) {
+        if inBlock == Self.blockSize { try flushBlock() }
+        var shared = 0
+        if inBlock == 0 {
+            blockOffsets.append(UInt64(written))
+            firstKeys.append(contentsOf: key)
+            firstKeyOffsets.append(UInt32(firstKeys.count))
+        } else {
+            let n = min(key.count, previous.count)
+            while shared < n && key[shared] == previous[shared] { shared += 1 }
+        }
+        VarInt.append(shared, to: &block)
+        VarInt.append(key.count - shared, to: &block)
+        block.append(contentsOf: key[shared...])
+        VarInt.append(info.docFreq, to: &block)
+        VarInt.append(info.totalFreq, to: &block)
+        VarInt.append(info.postingsOffset, to: &block)
+        VarInt.append(info.postingsLength, to: &block)
+        previous = key
+        inBlock += 1
+        terms += 1
+    }
+
+    private static var blockSize: Int { TermDictionary.blockSize }
+
+    private mutating func flushBlock() throws(IndexError) {
+        try file.write(block)
+        written += block.count
+        block.removeAll(keepingCapacity: true)
+        inBlock = 0
+    }
+
+    mutating func finish() throws(IndexError) -> (size: Int, crc: UInt32) {
+        if inBlock > 0 { try flushBlock() }
+        var index: [UInt8] = []
+        for offset in blockOffsets { index.appendLE(offset) }
+        for offset in firstKeyOffsets { index.appendLE(offset) }
+        index.append(contentsOf: firstKeys)
+        index.appendLE(UInt64(written))
+        index.appendLE(UInt32(blockOffsets.count))
+        index.appendLE(UInt64(terms))
+        try file.write(index)
+        return try file.finish()
+    }
+}

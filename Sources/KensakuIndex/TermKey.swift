@@ -1,0 +1,61 @@
+import KensakuAnalysis
+
+/// What a term key indexes within a field.
+public enum TermKind: UInt8, Sendable {
+    case word = 0
+    case gram = 1
+    /// An exact, normalized keyword value (filters and facets).
+    case keyword = 2
+
+    init(_ kind: TokenKind) { self = kind == .word ? .word : .gram }
+}
+
+/// Term keys as stored in the dictionary: `field:u8 kind:u8 term:UTF-8`. Byte order equals
+/// (field, kind, code point) order, so all grams of a field that start with one character
+/// form one contiguous range.
+public enum TermKey {
+    public static func make(field: Int, kind: TermKind, term: some Collection<UInt8>) -> [UInt8] {
+        var key: [UInt8] = [UInt8(field), kind.rawValue]
+        key.append(contentsOf: term)
+        return key
+    }
+
+    public static func make(field: Int, kind: TermKind, term: String) -> [UInt8] {
+        make(field: field, kind: kind, term: Array(term.utf8))
+    }
+
+    /// The UTF-8 key of an in-memory key (prefix unit `field << 8 | kind`, then UTF-16).
+    static func encode(_ key: ArraySlice<UInt16>) -> [UInt8] {
+        let prefix = key[key.startIndex]
+        var out: [UInt8] = [UInt8(prefix >> 8), UInt8(prefix & 0xFF)]
+        out.reserveCapacity(key.count * 3)
+        for scalar in String(decoding: key.dropFirst(), as: UTF16.self).unicodeScalars {
+            out.append(contentsOf: UTF8.encode(scalar)!)
+        }
+        return out
+    }
+}
+
+extension Array where Element == UInt8 {
+    static func lexicographicallyLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in compareBytes(pa, pb) < 0 } }
+    }
+}
+
+@inline(__always)
+func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+    let n = Swift.min(a.count, b.count)
+    for i in 0..<n where a[i] != b[i] { return a[i] < b[i] ? -1 : 1 }
+    return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+}
+
+@inline(__always)
+func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    compareBytes(a.assumingMemoryBound(to: UInt8.self), b.assumingMemoryBound(to: UInt8.self))
+}
+
+extension UnsafeRawBufferPointer {
+    func assumingMemoryBound(to: UInt8.Type) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: baseAddress?.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+}

@@ -1,0 +1,138 @@
+/// A parsed query (see the README's query language).
+public indirect enum Query: Sendable, Equatable {
+    /// A term or a quoted phrase, optionally restricted to one field. Both match as a
+    /// substring of the normalized field text; a phrase may contain spaces.
+    case term(field: String?, text: String, phrase: Bool)
+    case and([Query])
+    case or([Query])
+    case not(Query)
+}
+
+/// A malformed query, with the 1-based column (in characters) where the problem is.
+public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var column: Int
+    public var description: String { "query error at column \(column): \(message)" }
+}
+
+/// Parses the query language:
+///
+///     query   := orExpr
+///     orExpr  := andExpr ("OR" andExpr)*
+///     andExpr := unary+                          (whitespace = AND; ASCII or U+3000)
+///     unary   := "-" primary | primary
+///     primary := "(" orExpr ")" | [field ":"] (word | "\"" phrase "\"")
+///
+/// A field name is ASCII letters, digits and `_`. Nesting is limited to ``maxDepth``.
+public struct QueryParser {
+    public static let maxDepth = 64
+    private let chars: [Character]
+    private var index = 0
+    private var depth = 0
+
+    public static func parse(_ text: String) throws(QueryError) -> Query {
+        var parser = QueryParser(chars: Array(text))
+        parser.skipSpace()
+        guard parser.index < parser.chars.count else { throw QueryError(message: "empty query", column: 1) }
+        let query = try parser.orExpr()
+        parser.skipSpace()
+        if parser.index < parser.chars.count {
+            throw QueryError(message: parser.chars[parser.index] == ")" ? "unbalanced ')'" : "unexpected '\(parser.chars[parser.index])'", column: parser.index + 1)
+        }
+        return query
+    }
+
+    private init(chars: [Character]) { self.chars = chars }
+
+    private static func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{3000}" }
+
+    private mutating func skipSpace() {
+        while index < chars.count && Self.isSpace(chars[index]) { index += 1 }
+    }
+
+    private func atOR() -> Bool {
+        index + 2 <= chars.count && chars[index] == "O" && chars[index + 1] == "R"
+            && (index + 2 == chars.count || Self.isSpace(chars[index + 2]))
+    }
+
+    private mutating func orExpr() throws(QueryError) -> Query {
+        var parts = [try andExpr()]
+        while true {
+            skipSpace()
+            guard atOR() else { break }
+            let column = index + 1
+            index += 2
+            skipSpace()
+            guard index < chars.count, chars[index] != ")" else { throw QueryError(message: "OR needs a term after it", column: column) }
+            parts.append(try andExpr())
+        }
+        return parts.count == 1 ? parts[0] : .or(parts)
+    }
+
+    private mutating func andExpr() throws(QueryError) -> Query {
+        var parts: [Query] = []
+        while true {
+            skipSpace()
+            guard index < chars.count, chars[index] != ")", !atOR() else { break }
+            parts.append(try unary())
+        }
+        guard !parts.isEmpty else {
+            throw QueryError(message: index < chars.count && chars[index] == ")" ? "empty group or unbalanced ')'" : "expected a term", column: index + 1)
+        }
+        return parts.count == 1 ? parts[0] : .and(parts)
+    }
+
+    private mutating func unary() throws(QueryError) -> Query {
+        if chars[index] == "-" && index + 1 < chars.count && !Self.isSpace(chars[index + 1]) {
+            index += 1
+            return .not(try primary())
+        }
+        return try primary()
+    }
+
+    private mutating func primary() throws(QueryError) -> Query {
+        let start = index
+        if chars[index] == "(" {
+            depth += 1
+            guard depth <= Self.maxDepth else { throw QueryError(message: "parentheses nested deeper than \(Self.maxDepth)", column: index + 1) }
+            index += 1
+            skipSpace()
+            guard index < chars.count else { throw QueryError(message: "unbalanced '('", column: start + 1) }
+            let inner = try orExpr()
+            skipSpace()
+            guard index < chars.count, chars[index] == ")" else { throw QueryError(message: "unbalanced '('", column: start + 1) }
+            index += 1
+            depth -= 1
+            return inner
+        }
+        var field: String?
+        var j = index
+        while j < chars.count, chars[j].isASCII, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" { j += 1 }
+        if j > index, j < chars.count, chars[j] == ":", j + 1 < chars.count, !Self.isSpace(chars[j + 1]) {
+            field = String(chars[index..<j])
+            index = j + 1
+        }
+        if chars[index] == "\"" {
+            let open = index
+            index += 1
+            var text = ""
+            while index < chars.count && chars[index] != "\"" {
+                text.append(chars[index])
+                index += 1
+            }
+            guard index < chars.count else { throw QueryError(message: "unbalanced '\"'", column: open + 1) }
+            index += 1
+            guard text.contains(where: { !Self.isSpace($0) }) else { throw QueryError(message: "empty phrase", column: open + 1) }
+            return .term(field: field, text: text, phrase: true)
+        }
+        var text = ""
+        while index < chars.count, !Self.isSpace(chars[index]), chars[index] != "(", chars[index] != ")", chars[index] != "\"" {
+            text.append(chars[index])
+            index += 1
+        }
+        guard !text.isEmpty else {
+            throw QueryError(message: chars[index] == ")" ? "unbalanced ')'" : "expected a term", column: index + 1)
+        }
+        return .term(field: field, text: text, phrase: false)
+    }
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import KensakuCorpus
+import KensakuIndex
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Build, verify and describe offline indexes.",
+        subcommands: [Build.self, Verify.self, Info.self]
+    )
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Build an index from a corpus.")
+
+        @Option(help: "The corpus: a .jsonl or .jsonl.zst file, the follow-up .tsv table, or a directory of .txt/.md files.")
+        var corpus: String
+        @Option(help: "Corpus format: followup, jsonl or text (default: from the path).")
+        var format: String?
+        @Option(help: "The index directory (created if missing; an existing index is replaced atomically).")
+        var index: String
+        @Option(help: "Memory for in-memory postings before a segment is flushed, in MB.")
+        var memoryMB: Int = 256
+        @Option(help: "Indexing threads (default: all cores).")
+        var threads: Int?
+        @Flag(help: "Index the good records and report the bad ones, instead of stopping at the first.")
+        var skipBad = false
+        @Flag(help: "No progress output.")
+        var quiet = false
+
+        func run() throws {
+            let corpusFormat: CorpusFormat
+            if let format {
+                guard let f = CorpusFormat(rawValue: format) else {
+                    throw ValidationError("unknown format '\(format)' (followup, jsonl, text)")
+                }
+                corpusFormat = f
+            } else {
+                corpusFormat = CorpusFormat.detect(path: corpus)
+            }
+            var options = IndexBuildOptions()
+            options.memoryBudget = max(8, memoryMB) << 20
+            if let threads { options.threads = max(1, threads) }
+            let showProgress = !quiet && isatty(2) == 1
+            if showProgress {
+                options.progress = { p in
+                    let mb = Double(p.textBytes) / 1e6
+                    var line = String(format: "\r%d docs, %.1f MB, %.1f MB/s", p.documents, mb, mb / max(p.seconds, 0.001))
+                    if let total = p.totalBytes, p.bytesRead > 0 {
+                        let eta = p.seconds * Double(total - min(total, p.bytesRead)) / Double(p.bytesRead)
+                        line += String(format: ", ETA %.0f s", eta)
+                    }
+                    FileHandle.standardError.write(Data(line.utf8))
+                }
+            }
+            do {
+                var source = try corpusFormat.open(path: corpus, skipBad: skipBad)
+                let report = try IndexBuilder.build(source: &source, corpusName: URL(fileURLWithPath: corpus).lastPathComponent,
+                                                    corpusFormat: corpusFormat.rawValue, directory: index, options: options)
+                if showProgress { warn("") }
+                for bad in report.skipped.prefix(20) { warn("skipped: \(bad)") }
+                if report.skipped.count > 20 { warn("… and \(report.skipped.count - 20) more") }
+                if !quiet {
+                    let mb = Double(report.textBytes) / 1e6
+                    warn(String(format: "indexed %d documents (%.1f MB of text) in %.2f s, %.1f MB/s; %d terms; %d segments; skipped %d",
+                                report.manifest.documentCount, mb, report.seconds, mb / max(report.seconds, 0.001),
+                                report.manifest.termCount, report.segments, report.skipped.count))
+                }
+            } catch {
+                if showProgress { warn("") }
+                warn("kensaku: index build failed: \(error)")
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check an index's files: framing, sizes, checksums, term order.")
+        @Option(help: "The index directory (default: the seed index).")
+        var index: String?
+
+        func run() throws {
+            let directory = index ?? DefaultIndex.path
+            do {
+                let reader = try IndexReader.open(directory: directory)
+                try reader.verify()
+                print("ok: \(directory): \(reader.documentCount) documents, \(reader.manifest.termCount) terms, \(reader.manifest.files.count) files verified")
+            } catch {
+                warn("kensaku: \(directory): verify failed: \(error)")
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print an index's counts, sizes, versions and fields.")
+        @Option(help: "The index directory (default: the seed index).")
+        var index: String?
+        @Flag(help: "Print the manifest as JSON.")
+        var json = false
+
+        func run() throws {
+            let directory = index ?? DefaultIndex.path
+            do {
+                let started = Date()
+                let reader = try IndexReader.open(directory: directory)
+                let openTime = Date().timeIntervalSince(started)
+                let m = reader.manifest
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    print(String(decoding: try encoder.encode(m), as: UTF8.self))
+                    return
+                }
+                print("index:      \(directory) (generation \(m.generation), opened in \(String(format: "%.2f", openTime * 1000)) ms)")
+                print("format:     version \(m.formatVersion)")
+                print("analyzer:   \(m.analyzer.summary); ICU \(m.icuVersion), Unicode \(m.unicodeVersion)")
+                print("corpus:     \(m.corpus) (\(m.corpusFormat))")
+                print("documents:  \(m.documentCount)")
+                print("terms:      \(m.termCount)")
+                print("fields:")
+                for f in m.fields {
+                    let kinds = [f.spec.analyzed ? "text" : nil, f.spec.keyword ? "keyword" : nil].compactMap { $0 }.joined(separator: "+")
+                    let title = f.spec.name == m.titleField ? ", title" : ""
+                    print("  \(f.spec.name)\t\(kinds), boost \(f.spec.boost)\(title), avg length \(String(format: "%.1f", reader.averageLength(field: f.number)))")
+                }
+                print("files:")
+                var total = 0
+                for file in m.files {
+                    total += file.bytes
+                    print("  \(file.name)\t\(file.bytes) bytes\tcrc32 \(file.crc32)")
+                }
+                print("  total\t\(total) bytes")
+            } catch {
+                warn("kensaku: \(directory): \(error)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}

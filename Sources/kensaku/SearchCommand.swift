@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import KensakuIndex
+import KensakuSearch
+
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search an index (default: the seed report in Index/seed).",
+        discussion: """
+        Query language: terms separated by spaces (ASCII or 　) must all match; OR between terms;
+        -term excludes; "…" is a phrase; field:term searches one field (e.g. ministry:法務省);
+        parentheses group. A term matches wherever its normalized text occurs, inside words too.
+        Exit status: 0 with hits, 1 with none, 2 on error.
+        """
+    )
+
+    @Option(help: "The index directory.")
+    var index: String?
+    @Option(help: "Hits to show.")
+    var limit: Int = 10
+    @Option(help: "Hits to skip.")
+    var offset: Int = 0
+    @Flag(help: "Only word-aligned matches (査証 no longer matches 検査証).")
+    var words = false
+    @Option(parsing: .singleValue, help: "Keep hits whose keyword field has this value, as field=value (repeatable).")
+    var filter: [String] = []
+    @Option(parsing: .singleValue, help: "Count hits by the values of a keyword field (repeatable).")
+    var facet: [String] = []
+    @Flag(help: "Show how each score was computed.")
+    var explain = false
+    @Flag(help: "Print JSON.")
+    var json = false
+    @Option(help: "BM25 k1.")
+    var k1: Double = 1.2
+    @Option(help: "BM25 b.")
+    var b: Double = 0.75
+    @Argument(help: "The query.")
+    var query: [String]
+
+    func run() throws {
+        let directory = index ?? DefaultIndex.path
+        var options = SearchOptions()
+        options.limit = max(0, limit)
+        options.offset = max(0, offset)
+        options.wordsOnly = words
+        options.explain = explain
+        options.facets = facet
+        options.bm25 = BM25(k1: k1, b: b)
+        for f in filter {
+            guard let eq = f.firstIndex(of: "="), eq != f.startIndex else { throw ValidationError("--filter takes field=value, got '\(f)'") }
+            options.filters.append((String(f[..<eq]), String(f[f.index(after: eq)...])))
+        }
+        let text = query.joined(separator: " ")
+        let searcher: Searcher
+        let result: SearchResult
+        let started = Date()
+        do {
+            searcher = try Searcher(index: IndexReader.open(directory: directory))
+            result = try searcher.search(text, options: options)
+        } catch let error as SearchError {
+            if case .query(let q) = error {
+                warn("kensaku: \(q.message)\n  \(text)\n  \(String(repeating: " ", count: max(0, q.column - 1)))^ column \(q.column)")
+            } else {
+                warn("kensaku: \(error)")
+            }
+            throw ExitCode(2)
+        } catch {
+            warn("kensaku: \(directory): \(error)")
+            throw ExitCode(2)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        let manifest = searcher.index.manifest
+        let titleField = searcher.index.fieldNumber(manifest.titleField)
+        let textFields = manifest.fields.filter { $0.spec.analyzed && $0.number != titleField }
+            .sorted { searcher.index.averageLength(field: $0.number) > searcher.index.averageLength(field: $1.number) }.map(\.number)
+        struct Shown { var hit: Hit; var title: String; var section: String; var snippet: Snippet }
+        var shown: [Shown] = []
+        for hit in result.hits {
+            let stored = try? searcher.index.store.document(hit.doc)
+            func value(_ field: Int?) -> String { stored?.fields.first { $0.field == field }?.values.joined(separator: " ") ?? "" }
+            let title = value(titleField)
+            let section = value(searcher.index.fieldNumber("section"))
+            // The snippet comes from the first text field with a match, else the first text field.
+            var snippet = Snippet(pieces: [], matchCount: 0)
+            for field in textFields {
+                let s = searcher.snippet(of: value(field), terms: result.highlightTerms)
+                if snippet.pieces.isEmpty || (snippet.matchCount == 0 && s.matchCount > 0) { snippet = s }
+                if s.matchCount > 0 { break }
+            }
+            shown.append(Shown(hit: hit, title: title, section: section, snippet: snippet))
+        }
+        if json {
+            var object: [String: Any] = [
+                "query": text, "total": result.total, "took_ms": elapsed * 1000,
+                "hits": shown.map { s -> [String: Any] in
+                    var h: [String: Any] = ["id": s.hit.id, "score": s.hit.score, "title": s.title,
+                                            "snippet": s.snippet.render(open: "[", close: "]")]
+                    if !s.section.isEmpty { h["section"] = s.section }
+                    if explain { h["explanation"] = s.hit.explanation }
+                    return h
+                },
+            ]
+            if !result.facets.isEmpty {
+                object["facets"] = Dictionary(uniqueKeysWithValues: result.facets.map { f in
+                    (f.field, f.counts.map { ["value": $0.value, "count": $0.count] as [String: Any] })
+                })
+            }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+            let (open, close) = color ? ("\u{1B}[1;31m", "\u{1B}[0m") : ("[", "]")
+            let bold = color ? "\u{1B}[1m" : ""
+            let reset = color ? "\u{1B}[0m" : ""
+            print("\(result.total) hit\(result.total == 1 ? "" : "s") for \(text) (\(String(format: "%.2f", elapsed * 1000)) ms)")
+            for (n, s) in shown.enumerated() {
+                print("")
+                print("\(options.offset + n + 1). \(bold)\(s.title.isEmpty ? s.hit.id : s.title)\(reset)  score \(String(format: "%.3f", s.hit.score))")
+                print("   id: \(s.hit.id)\(s.section.isEmpty ? "" : "  section: \(s.section)")")
+                if !s.snippet.pieces.isEmpty { print("   " + s.snippet.render(open: open, close: close)) }
+                if explain { for line in s.hit.explanation { print("     " + line) } }
+            }
+            for facet in result.facets {
+                print("")
+                print("\(facet.field):")
+                for (value, count) in facet.counts { print("  \(count)\t\(value)") }
+            }
+        }
+        if result.total == 0 { throw ExitCode(1) }
+    }
+}
