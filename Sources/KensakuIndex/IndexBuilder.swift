@@ -64,6 +64,13 @@ public enum IndexBuilder {
         }
         defer { try? fm.removeItem(atPath: temporary) }
         func path(_ kind: IndexFileKind) -> String { directory + "/" + Manifest.fileName(generation: generation, kind) }
+        // Until the manifest is renamed, the new generation's files are removed on any failure.
+        var committed = false
+        defer {
+            if !committed {
+                for kind in [IndexFileKind.terms, .postings, .docs, .store] { try? fm.removeItem(atPath: path(kind)) }
+            }
+        }
 
         // Read, store and dispatch documents.
         var store = try DocumentStoreWriter(path: path(.store))
@@ -166,6 +173,7 @@ public enum IndexBuilder {
                     entry(.docs, docsFile), entry(.store, storeFile)]
         )
         try commit(manifest, directory: directory)
+        committed = true
         try? removeStale(directory: directory, keeping: manifest)
         return BuildReport(manifest: manifest, skipped: source.skipped, textBytes: textBytes,
                            seconds: Date().timeIntervalSince(started), segments: segments.count, memoStatistics: memo)

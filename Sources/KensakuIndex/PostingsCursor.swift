@@ -147,7 +147,11 @@ public struct PostingsCursor {
             try loadBlock(lo)
             if doc == Self.exhausted { return doc }
         }
-        while blockDocs[index] < target { index += 1 }
+        while index < blockCount && blockDocs[index] < target { index += 1 }
+        if index == blockCount {
+            // Only a corrupt skip entry gets here: its lastDoc promised a doc ≥ target.
+            throw corrupt("skip data disagrees with the block", skipStart + block * 20)
+        }
         doc = blockDocs[index]
         return doc
     }

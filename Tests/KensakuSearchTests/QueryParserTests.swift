@@ -1,0 +1,43 @@
+import KensakuSearch
+import Testing
+
+@Suite("Query parser")
+struct QueryParserTests {
+    @Test("Valid queries", arguments: [
+        ("婦人相談所", Query.term(field: nil, text: "婦人相談所", phrase: false)),
+        ("人身取引 被害者", .and([.term(field: nil, text: "人身取引", phrase: false), .term(field: nil, text: "被害者", phrase: false)])),
+        ("人身取引\u{3000}被害者", .and([.term(field: nil, text: "人身取引", phrase: false), .term(field: nil, text: "被害者", phrase: false)])),
+        ("a OR b", .or([.term(field: nil, text: "a", phrase: false), .term(field: nil, text: "b", phrase: false)])),
+        ("保護 -再掲", .and([.term(field: nil, text: "保護", phrase: false), .not(.term(field: nil, text: "再掲", phrase: false))])),
+        ("\"損害を 賠償\"", .term(field: nil, text: "損害を 賠償", phrase: true)),
+        ("ministry:法務省", .term(field: "ministry", text: "法務省", phrase: false)),
+        ("title:\"個人 情報\"", .term(field: "title", text: "個人 情報", phrase: true)),
+        ("(a OR b) c", .and([.or([.term(field: nil, text: "a", phrase: false), .term(field: nil, text: "b", phrase: false)]), .term(field: nil, text: "c", phrase: false)])),
+        ("ORACLE", .term(field: nil, text: "ORACLE", phrase: false)),
+        ("a-b", .term(field: nil, text: "a-b", phrase: false)),
+    ])
+    func valid(text: String, expected: Query) throws {
+        #expect(try QueryParser.parse(text) == expected)
+    }
+
+    @Test("Malformed queries point at the column", arguments: [
+        ("", 1), ("   ", 1), ("\"婦人", 1), ("a \"b", 3), ("(a", 1), ("a)", 2), ("()", 2), ("a OR", 3), ("\"  \"", 1), ("a (b OR )", 6),
+    ])
+    func malformed(text: String, column: Int) {
+        #expect(throws: QueryError.self) { try QueryParser.parse(text) }
+        do { _ = try QueryParser.parse(text) } catch { #expect(error.column == column, "\(error)") }
+    }
+
+    @Test("Deep nesting is an error, not a stack overflow")
+    func deepNesting() {
+        let text = String(repeating: "(", count: 10_000) + "a" + String(repeating: ")", count: 10_000)
+        #expect(throws: QueryError.self) { try QueryParser.parse(text) }
+    }
+
+    @Test("A query of 10,000 terms parses")
+    func manyTerms() throws {
+        let text = (0..<10_000).map { "t\($0)" }.joined(separator: " ")
+        guard case .and(let parts) = try QueryParser.parse(text) else { Issue.record("not an AND"); return }
+        #expect(parts.count == 10_000)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import KensakuAnalysis
+import KensakuCorpus
+import KensakuIndex
+import KensakuSearch
+import Testing
+
+enum SearchFixtures {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let seedIndex = packageRoot.appendingPathComponent("Index/seed").path
+    static func makeSearcher() -> Searcher { try! Searcher(index: IndexReader.open(directory: seedIndex)) }
+}
+
+@Suite("Search on the seed report")
+struct SearchTests {
+    let searcher = SearchFixtures.makeSearcher()
+
+    /// The brute-force oracle: docs whose normalized stored text contains every term.
+    func oracle(_ terms: [String]) throws -> Set<String> {
+        let analyzer = try Analyzer()
+        var ids: Set<String> = []
+        let index = searcher.index
+        let text = index.manifest.fields.filter { $0.spec.analyzed }.map(\.number)
+        for doc in 0..<index.documentCount {
+            let stored = try index.store.document(doc)
+            let fields = stored.fields.filter { text.contains($0.field) }.map { f in
+                f.values.map { analyzer.normalize($0).string }
+            }
+            let all = terms.allSatisfy { term in
+                let needle = analyzer.normalize(term).string
+                return fields.contains { $0.contains { $0.contains(needle) } }
+            }
+            if all { ids.insert(stored.id) }
+        }
+        return ids
+    }
+
+    func ids(_ query: String, words: Bool = false) throws -> Set<String> {
+        var options = SearchOptions()
+        options.allIDs = true
+        options.wordsOnly = words
+        let result = try searcher.search(query, options: options)
+        #expect(result.total == result.allDocs.count)
+        return Set(result.allDocs.map { searcher.index.docs.id($0) })
+    }
+
+    @Test("Every hit contains every term, and no document containing them is missed", arguments: [
+        ["婦人相談所"], ["相談所"], ["婦人相談所長"], ["人身取引"], ["保護"], ["罪"], ["査証"], ["IOM"], ["ｉｏｍ"],
+        ["国際移住機関"], ["平成23年"], ["ＮＧＯ", "連携"], ["被害者", "帰国"], ["在留特別許可"], ["取引"], ["に"],
+        ["ブローカー"], ["(再掲)"], ["外務省"], ["第"], ["23"], ["警察庁", "入国管理局", "ＩＯＭ"],
+    ])
+    func exactSubstringMatching(terms: [String]) throws {
+        #expect(try ids(terms.joined(separator: " ")) == oracle(terms))
+    }
+
+    @Test("OR, NOT and fields")
+    func boolean() throws {
+        let a = try ids("婦人相談所"), b = try ids("入国管理局")
+        #expect(try ids("婦人相談所 OR 入国管理局") == a.union(b))
+        #expect(try ids("婦人相談所 -入国管理局") == a.subtracting(b))
+        #expect(try ids("(婦人相談所 OR 入国管理局) 保護") == a.union(b).intersection(try ids("保護")))
+        let ministry = try ids("ministry:法務省")
+        #expect(!ministry.isEmpty)
+        for id in ministry { #expect(id.contains("法務省") || id.contains("/")) }
+    }
+
+    @Test("Unknown fields are errors")
+    func unknownField() {
+        #expect(throws: SearchError.self) { try searcher.search("nosuchfield:保護") }
+    }
+
+    @Test("--words keeps only word-aligned matches")
+    func wordsOnly() throws {
+        let all = try ids("相談")
+        let words = try ids("相談", words: true)
+        #expect(words.isSubset(of: all))
+        #expect(!words.isEmpty)
+    }
+
+    @Test("Word-aligned matches rank above matches inside longer words")
+    func alignedRanksFirst() throws {
+        var options = SearchOptions()
+        options.explain = true
+        options.limit = 3
+        let result = try searcher.search("婦人相談所", options: options)
+        #expect(result.total > 0)
+        #expect(result.hits.first?.explanation.contains { $0.contains("word-aligned") } == true)
+        #expect(result.hits.map(\.score) == result.hits.map(\.score).sorted(by: >))
+    }
+
+    @Test("Filters and facets")
+    func filtersAndFacets() throws {
+        var options = SearchOptions()
+        options.facets = ["ministry"]
+        options.limit = 100
+        let all = try searcher.search("保護", options: options)
+        let facet = try #require(all.facets.first)
+        let top = try #require(facet.counts.first)
+        options.filters = [("ministry", top.value)]
+        let filtered = try searcher.search("保護", options: options)
+        #expect(filtered.total == top.count)
+    }
+
+    @Test("Snippets highlight the original characters")
+    func snippet() {
+        let s = searcher.snippet(of: "ＩＣＰＯと婦人相談所長が連携", terms: ["icpo", "婦人相談所"])
+        #expect(s.render(open: "[", close: "]") == "[ＩＣＰＯ]と[婦人相談所]長が連携")
+    }
+}
