@@ -142,13 +142,7 @@ public final class Searcher {
             throw .index(.build("\(error)"))
         }
         // Top k by score, ties by doc order.
-        let wanted = options.offset + options.limit
-        var order = Array(result.docs.indices)
-        if wanted < order.count {
-            order = Array(order.sorted { result.scores[$0] != result.scores[$1] ? result.scores[$0] > result.scores[$1] : $0 < $1 }.prefix(wanted))
-        } else {
-            order.sort { result.scores[$0] != result.scores[$1] ? result.scores[$0] > result.scores[$1] : $0 < $1 }
-        }
+        let order = TopK.select(result.scores, count: options.offset + options.limit)
         let hits = order.dropFirst(options.offset).map { i in
             Hit(doc: Int(result.docs[i]), id: index.docs.id(Int(result.docs[i])), score: result.scores[i],
                 explanation: explanations[result.docs[i]] ?? [])

@@ -14,10 +14,10 @@ struct FieldMatches {
 /// counts the occurrences where the query's words line up with the document's words.
 ///
 /// A term's grams form runs (split at spaces, which only a phrase can hold). A run of two or
-/// more characters is covered by bigrams at every other character plus the last one; a run of
-/// one character matches every gram that starts with it (one range of the dictionary). All
-/// covering grams must sit at their offsets from one start position: an exact substring match,
-/// never a false hit.
+/// more characters is covered by a set of its bigrams that touches every character, chosen to
+/// read the fewest positions (``cheapestCover(_:)``); a run of one character matches every
+/// gram that starts with it (one range of the dictionary). All covering grams must sit at their
+/// offsets from one start position: an exact substring match, never a false hit.
 struct TermMatcher {
     let index: IndexReader
     let wordsOnly: Bool
@@ -26,11 +26,23 @@ struct TermMatcher {
     private struct Source {
         var offset: UInt32
         var cursors: [PostingsCursor]
-        var doc: UInt32 { cursors.reduce(PostingsCursor.exhausted) { min($0, $1.doc) } }
+        var totalFreq: Int
+
+        var doc: UInt32 {
+            if cursors.count == 1 { return cursors[0].doc }
+            return cursors.reduce(PostingsCursor.exhausted) { min($0, $1.doc) }
+        }
 
         mutating func seek(_ target: UInt32) throws(IndexError) -> UInt32 {
             for i in cursors.indices { try cursors[i].seek(target) }
             return doc
+        }
+
+        /// Occurrences in the current doc (when it is `doc`).
+        func frequency(_ doc: UInt32) -> Int {
+            var f = 0
+            for c in cursors where c.doc == doc { f += c.frequency }
+            return f
         }
 
         mutating func positions(_ doc: UInt32, into out: inout [UInt32]) throws(IndexError) {
@@ -38,6 +50,39 @@ struct TermMatcher {
             for i in cursors.indices where cursors[i].doc == doc { try cursors[i].positions(into: &out) }
             if cursors.count > 1 { out.sort() }
         }
+    }
+
+    /// The bigrams (indices into `costs`, bigram i covering characters i and i+1) that cover
+    /// every character of a run at the least total cost. Dynamic programming over the run.
+    /// - Complexity: O(n).
+    static func cheapestCover(_ costs: [Int]) -> [Int] {
+        let n = costs.count  // bigrams; characters = n + 1
+        guard n > 1 else { return Array(0..<n) }
+        // best[i][t]: least cost for bigrams 0...i with characters 0...i covered, t = bigram i taken.
+        let infinity = Int.max / 4
+        var best = [[Int]](repeating: [infinity, infinity], count: n)
+        var from = [[Int]](repeating: [0, 0], count: n)
+        best[0][1] = costs[0]  // character 0 is covered only by bigram 0
+        for i in 1..<n {
+            // Not taking bigram i: character i must be covered by bigram i−1.
+            best[i][0] = best[i - 1][1]
+            from[i][0] = 1
+            // Taking it: anything before works.
+            let previous = best[i - 1][0] <= best[i - 1][1] ? 0 : 1
+            best[i][1] = best[i - 1][previous] + costs[i]
+            from[i][1] = previous
+        }
+        // The last character is covered only by the last bigram.
+        var chosen: [Int] = []
+        var t = 1
+        var i = n - 1
+        while i >= 0 {
+            if t == 1 { chosen.append(i) }
+            let f = from[i][t]
+            t = f
+            i -= 1
+        }
+        return chosen.reversed()
     }
 
     func match(_ analyzed: AnalyzedText, field: Int) throws(IndexError) -> FieldMatches {
@@ -49,28 +94,33 @@ struct TermMatcher {
             TermKey.make(field: field, kind: kind, term: String(decoding: units[Int(span.start)..<Int(span.end)], as: UTF16.self))
         }
         let origin = grams[0].start
-        // Runs: a unigram closes a run.
+        let termEnd = grams[grams.count - 1].end
         var sources: [Source] = []
         var runStart = 0
         for (i, gram) in grams.enumerated() where isOneCharacter(gram, units) || i == grams.count - 1 {
-            let run = grams[runStart...i]
+            let run = Array(grams[runStart...i])
             runStart = i + 1
             if run.count == 1 {
                 // One character: every gram that starts with it.
-                let prefix = key(.gram, run[run.startIndex])
                 var cursors: [PostingsCursor] = []
-                for (_, info) in try index.terms(withPrefix: prefix) { cursors.append(try index.postings(info)) }
+                var total = 0
+                for (_, info) in try index.terms(withPrefix: key(.gram, run[0])) {
+                    cursors.append(try index.postings(info))
+                    total += info.totalFreq
+                }
                 if cursors.isEmpty { return result }
-                sources.append(Source(offset: UInt32(run[run.startIndex].start - origin), cursors: cursors))
+                sources.append(Source(offset: UInt32(run[0].start - origin), cursors: cursors, totalFreq: total))
                 continue
             }
-            // Bigrams at every other character, and the run's last bigram.
-            let bigrams = Array(run.dropLast())
-            var chosen = stride(from: 0, to: bigrams.count, by: 2).map { bigrams[$0] }
-            if let last = bigrams.last, chosen.last != last { chosen.append(last) }
-            for gram in chosen {
+            let bigrams = run.dropLast()
+            var infos: [TermInfo] = []
+            for gram in bigrams {
                 guard let info = try index.lookup(key(.gram, gram)) else { return result }
-                sources.append(Source(offset: UInt32(gram.start - origin), cursors: [try index.postings(info)]))
+                infos.append(info)
+            }
+            for b in Self.cheapestCover(infos.map(\.totalFreq)) {
+                sources.append(Source(offset: UInt32(bigrams[bigrams.startIndex + b].start - origin),
+                                      cursors: [try index.postings(infos[b])], totalFreq: infos[b].totalFreq))
             }
         }
         // Word cursors, for alignment.
@@ -78,34 +128,42 @@ struct TermMatcher {
         var wordsMissing = analyzed.words.isEmpty
         for word in analyzed.words {
             guard let info = try index.lookup(key(.word, word)) else { wordsMissing = true; break }
-            words.append(Source(offset: UInt32(word.start - origin), cursors: [try index.postings(info)]))
+            words.append(Source(offset: UInt32(word.start - origin), cursors: [try index.postings(info)], totalFreq: info.totalFreq))
         }
         if wordsOnly && wordsMissing { return result }
+        // One word spanning the whole term: its occurrences are exactly the aligned ones.
+        let wholeWord = !wordsMissing && words.count == 1 && analyzed.words[0].start == origin && analyzed.words[0].end == termEnd
 
-        // A single one-character term needs no positions: sum the frequencies.
+        // A lone character (a union of many grams): add up frequencies in doc order.
         if sources.count == 1 && sources[0].cursors.count > 1 && !wordsOnly {
-            var tf: [UInt32: UInt32] = [:]
+            var tf = [UInt32](repeating: 0, count: index.documentCount)
+            var docs: [UInt32] = []
             for var cursor in sources[0].cursors {
                 while cursor.doc != PostingsCursor.exhausted {
-                    tf[cursor.doc, default: 0] += UInt32(cursor.frequency)
+                    if tf[Int(cursor.doc)] == 0 { docs.append(cursor.doc) }
+                    tf[Int(cursor.doc)] += UInt32(cursor.frequency)
                     try cursor.next()
                 }
             }
-            for doc in tf.keys.sorted() {
+            docs.sort()
+            for doc in docs {
+                var aligned: UInt32 = 0
+                if wholeWord, try words[0].seek(doc) == doc { aligned = UInt32(words[0].frequency(doc)) }
                 result.docs.append(doc)
-                result.frequencies.append(tf[doc]!)
-                result.aligned.append(0)
+                result.frequencies.append(tf[Int(doc)])
+                result.aligned.append(aligned)
             }
-            if !wordsMissing { try countAligned(&result, words: &words) }
             return result
         }
 
-        // Leapfrog over the sources' docs, then check positions.
-        sources.sort { $0.cursors.count == $1.cursors.count ? $0.cursors[0].docFreq < $1.cursors[0].docFreq : $0.cursors.count < $1.cursors.count }
+        sources.sort { $0.totalFreq < $1.totalFreq }
+        // One source: its frequency is the match count, no positions needed.
+        let positionsNeeded = sources.count > 1
         var target = sources[0].doc
         var lists = [[UInt32]](repeating: [], count: sources.count)
         var wordLists = [[UInt32]](repeating: [], count: words.count)
         var starts: [UInt32] = []
+        var order = Array(sources.indices)
         outer: while target != PostingsCursor.exhausted {
             for i in sources.indices {
                 let doc = try sources[i].seek(target)
@@ -115,26 +173,40 @@ struct TermMatcher {
                 }
             }
             // All sources are on `target`.
-            for i in sources.indices { try sources[i].positions(target, into: &lists[i]) }
-            starts.removeAll(keepingCapacity: true)
-            for p in lists[0] where p >= sources[0].offset {
-                let start = p - sources[0].offset
-                var ok = true
-                for i in 1..<sources.count where !contains(lists[i], start + sources[i].offset) {
-                    ok = false
-                    break
+            var count: UInt32
+            if positionsNeeded {
+                // Fewest occurrences first; stop as soon as no start survives.
+                order.sort { sources[$0].frequency(target) < sources[$1].frequency(target) }
+                let first = order[0]
+                try sources[first].positions(target, into: &lists[first])
+                starts.removeAll(keepingCapacity: true)
+                let firstOffset = sources[first].offset
+                for p in lists[first] where p >= firstOffset { starts.append(p - firstOffset) }
+                for k in order.dropFirst() where !starts.isEmpty {
+                    try sources[k].positions(target, into: &lists[k])
+                    let offset = sources[k].offset
+                    starts.removeAll { !contains(lists[k], $0 + offset) }
                 }
-                if ok { starts.append(start) }
+                count = UInt32(starts.count)
+            } else {
+                count = UInt32(sources[0].frequency(target))
             }
-            if !starts.isEmpty {
+            if count > 0 {
                 var aligned: UInt32 = 0
-                if !wordsMissing {
+                if wholeWord {
+                    if try words[0].seek(target) == target { aligned = UInt32(words[0].frequency(target)) }
+                } else if !wordsMissing {
                     var allOnDoc = true
-                    for i in words.indices {
-                        if try words[i].seek(target) != target { allOnDoc = false; break }
-                        try words[i].positions(target, into: &wordLists[i])
+                    for i in words.indices where try words[i].seek(target) != target {
+                        allOnDoc = false
+                        break
                     }
                     if allOnDoc {
+                        if !positionsNeeded {
+                            try sources[0].positions(target, into: &lists[0])
+                            starts = lists[0].map { $0 - sources[0].offset }
+                        }
+                        for i in words.indices { try words[i].positions(target, into: &wordLists[i]) }
                         for start in starts where words.indices.allSatisfy({ contains(wordLists[$0], start + words[$0].offset) }) {
                             aligned += 1
                         }
@@ -142,7 +214,7 @@ struct TermMatcher {
                 }
                 if !wordsOnly || aligned > 0 {
                     result.docs.append(target)
-                    result.frequencies.append(wordsOnly ? aligned : UInt32(starts.count))
+                    result.frequencies.append(wordsOnly ? aligned : count)
                     result.aligned.append(aligned)
                 }
             }
@@ -150,14 +222,6 @@ struct TermMatcher {
             if try sources[0].seek(target) != target { target = sources[0].doc }
         }
         return result
-    }
-
-    /// Word-aligned counts for one-character terms: the docs where the character is a word.
-    private func countAligned(_ result: inout FieldMatches, words: inout [Source]) throws(IndexError) {
-        guard words.count == 1 else { return }
-        for (i, doc) in result.docs.enumerated() where try words[0].seek(doc) == doc {
-            result.aligned[i] = UInt32(words[0].cursors[0].frequency)
-        }
     }
 
     private func isOneCharacter(_ gram: TokenSpan, _ units: [UInt16]) -> Bool {

@@ -2,7 +2,7 @@ import Foundation
 import KensakuAnalysis
 import KensakuCorpus
 import KensakuIndex
-import KensakuSearch
+@testable import KensakuSearch
 import Testing
 
 enum SearchFixtures {
@@ -105,5 +105,28 @@ struct SearchTests {
     func snippet() {
         let s = searcher.snippet(of: "ＩＣＰＯと婦人相談所長が連携", terms: ["icpo", "婦人相談所"])
         #expect(s.render(open: "[", close: "]") == "[ＩＣＰＯ]と[婦人相談所]長が連携")
+    }
+}
+
+@Suite("Search internals")
+struct SearchInternalsTests {
+    @Test("Top-k selection equals a full sort", arguments: [0, 1, 3, 10, 50, 200])
+    func topK(k: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let scores = (0..<100).map { _ in Double(Int.random(in: 0..<20, using: &generator)) }
+        let expected = Array(scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k))
+        #expect(TopK.select(scores, count: k) == expected)
+    }
+}
+
+extension SearchInternalsTests {
+    @Test("The cheapest bigram cover touches every character", arguments: [
+        ([5], [0]), ([5, 5], [0, 1]), ([1, 100, 1], [0, 2]), ([1, 1, 100, 1], [0, 1, 3]), ([1, 100, 1, 100, 1], [0, 2, 4]),
+        ([10, 1, 10, 1, 10], [0, 1, 3, 4]),
+    ])
+    func cover(costs: [Int], expected: [Int]) {
+        let chosen = TermMatcher.cheapestCover(costs)
+        #expect(chosen == expected)
+        for c in 0...costs.count { #expect(chosen.contains(c) || chosen.contains(c - 1), "character \(c) uncovered") }
     }
 }
