@@ -37,11 +37,10 @@ public enum FollowUpTable {
         return rows
     }
 
-    /// Parses a whole report, leniently: a bad row is left out (with the continuation rows
-    /// that belong to it) and its problem appended to `issues`.
+    /// Parses a whole report, leniently: the record a bad row starts or continues is left out
+    /// (with all its rows) and the problem appended to `issues`; the rest is kept.
     public static func parse(text: String, file: String, issues: inout [CorpusError]) -> [FollowUpRow] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        return parse(lines: lines, file: file, issues: &issues)
+        parse(lines: lines(of: text), file: file, issues: &issues)
     }
 
     static func parse(lines: [String], file: String, issues: inout [CorpusError]) -> [FollowUpRow] {
@@ -55,13 +54,18 @@ public enum FollowUpTable {
 
     /// The preamble of a report: the one-cell lines before its table (title, date…).
     public static func preamble(text: String) -> [String] {
-        var lines: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var preamble: [String] = []
+        for line in lines(of: text) {
             if line.contains("\t") { break }
-            let trimmed = Text.trimmed(line)
-            if !trimmed.isEmpty { lines.append(trimmed) }
+            let trimmed = WhiteSpace.trimmed(line)
+            if !trimmed.isEmpty { preamble.append(trimmed) }
         }
-        return lines
+        return preamble
+    }
+
+    /// The lines of `text`, split at LF and CR LF (in Swift, "\r\n" is one character).
+    private static func lines(of text: String) -> [String] {
+        text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map(String.init)
     }
 
     // MARK: - Row-by-row state machine
@@ -85,6 +89,8 @@ public enum FollowUpTable {
         private var orphaned = false
         private var tableStarted = false
         private var ids = Set<String>()
+        /// The last `#n` given to each base id.
+        private var lastSuffix: [String: Int] = [:]
 
         init(file: String) {
             self.file = file
@@ -93,12 +99,12 @@ public enum FollowUpTable {
         mutating func consume(line rawLine: String, number: Int) {
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line.removeLast() }
-            if Text.isBlank(line) { return }  // a page break
+            if WhiteSpace.isBlank(line) { return }  // a page break
             let cells = line.split(separator: "\t", omittingEmptySubsequences: false)
             if !tableStarted {
                 if cells.count == 1 { return }  // preamble: title, date
                 tableStarted = true
-                if cells.map({ Text.trimmed($0) }) == ["施策名", "省庁名", "実施状況"] { return }
+                if cells.map({ WhiteSpace.trimmed($0) }) == ["施策名", "省庁名", "実施状況"] { return }
             }
             guard cells.count == 3 else {
                 fail("expected 3 tab-separated cells (施策名, 省庁名, 実施状況) but found \(cells.count)", number)
@@ -106,14 +112,19 @@ public enum FollowUpTable {
             }
             let measureText: String
             let ministryText: String
-            let statusParagraphs: [String]
             do {
                 measureText = try Markup.paragraphs(cells[0], cell: "施策名").joined(separator: " ")
                 ministryText = try Markup.paragraphs(cells[1], cell: "省庁名").joined(separator: " ")
-                statusParagraphs = try Markup.paragraphs(cells[2], cell: "実施状況")
             } catch {
                 fail(error.message, number)
                 return
+            }
+            // Broken markup in 実施状況 spoils the record, not the row's place in the outline.
+            let status = Result { () throws(Markup.Problem) in try Markup.paragraphs(cells[2], cell: "実施状況") }
+            let hasStatus: Bool
+            switch status {
+            case .success(let paragraphs): hasStatus = !paragraphs.isEmpty
+            case .failure: hasStatus = true
             }
 
             if !measureText.isEmpty {
@@ -123,7 +134,7 @@ public enum FollowUpTable {
                     measure = nil
                     current = nil
                     orphaned = false
-                    if !ministryText.isEmpty || !statusParagraphs.isEmpty {
+                    if !ministryText.isEmpty || hasStatus {
                         fail("the heading \"\(heading.text)\" has a 省庁名 or 実施状況 cell", number)
                     }
                     return
@@ -135,15 +146,15 @@ public enum FollowUpTable {
                 }
                 let (label, name) = Labels.measure(measureText)
                 measure = Measure(
-                    label: label, pathComponent: label.isEmpty ? Text.withoutSpaces(name) : label, name: name)
+                    label: label, pathComponent: label.isEmpty ? WhiteSpace.withoutSpaces(name) : label, name: name)
                 orphaned = false
                 if ministryText.isEmpty {
-                    if !statusParagraphs.isEmpty {
+                    if hasStatus {
                         fail("the measure \"\(measureText)\" has a 実施状況 cell but no 省庁名", number)
                     }
                     return
                 }
-                startRecord(ministries: ministryText, paragraphs: statusParagraphs, line: number)
+                startRecord(ministries: ministryText, status: status, line: number)
             } else if !ministryText.isEmpty {
                 guard measure != nil else {
                     if orphaned { return }
@@ -152,8 +163,8 @@ public enum FollowUpTable {
                         number)
                     return
                 }
-                startRecord(ministries: ministryText, paragraphs: statusParagraphs, line: number)
-            } else if !statusParagraphs.isEmpty {
+                startRecord(ministries: ministryText, status: status, line: number)
+            } else if hasStatus {
                 guard let current else {
                     if orphaned { return }
                     let why =
@@ -163,26 +174,43 @@ public enum FollowUpTable {
                     fail(why, number)
                     return
                 }
-                rows[current].passages += Statements.split(statusParagraphs, line: number)
-                rows[current].lines.append(number)
+                switch status {
+                case .success(let paragraphs):
+                    rows[current].passages += Statements.split(paragraphs, line: number)
+                    rows[current].lines.append(number)
+                case .failure(let problem):
+                    rows.remove(at: current)  // the record is incomplete: leave it all out
+                    fail(problem.message, number)
+                }
             }
             // A row of empty cells changes nothing, like a blank line.
         }
 
-        private mutating func startRecord(ministries cell: String, paragraphs: [String], line: Int) {
+        private mutating func startRecord(
+            ministries cell: String, status: Result<[String], Markup.Problem>, line: Int
+        ) {
             guard let measure else { return }
+            let paragraphs: [String]
+            switch status {
+            case .success(let found): paragraphs = found
+            case .failure(let problem):
+                fail(problem.message, line)
+                return
+            }
             var ministries: [String] = []
-            for name in cell.split(whereSeparator: \.isWhitespace).map(String.init) where !ministries.contains(name) {
+            var seen = Set<String>()
+            for name in cell.split(whereSeparator: \.isWhitespace).map(String.init) where seen.insert(name).inserted {
                 ministries.append(name)
             }
             let path = (headings.map(\.pathComponent) + [measure.pathComponent]).joined(separator: ".")
             let base = path + "/" + ministries.joined(separator: ",")
             var id = base
-            var suffix = 1
+            var suffix = lastSuffix[base] ?? 1
             while ids.contains(id) {
                 suffix += 1
                 id = base + "#\(suffix)"
             }
+            lastSuffix[base] = suffix
             ids.insert(id)
             rows.append(
                 FollowUpRow(
@@ -201,25 +229,6 @@ public enum FollowUpTable {
 
 // MARK: - Cells
 
-/// White-space helpers for cells (white space includes U+3000 IDEOGRAPHIC SPACE).
-enum Text {
-    static func isBlank(_ text: some StringProtocol) -> Bool {
-        text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
-    }
-
-    static func trimmed(_ text: some StringProtocol) -> String {
-        let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(String.UnicodeScalarView(scalars[first...last]))
-    }
-
-    static func withoutSpaces(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.filter { !$0.properties.isWhitespace }))
-    }
-}
-
 /// `<p>`…`</p>` markup.
 enum Markup {
     struct Problem: Error {
@@ -237,7 +246,7 @@ enum Markup {
         var i = 0
 
         func flush(upTo end: Int) {
-            let piece = Text.trimmed(String(decoding: bytes[pieceStart..<end], as: UTF8.self))
+            let piece = WhiteSpace.trimmed(String(decoding: bytes[pieceStart..<end], as: UTF8.self))
             if !piece.isEmpty { pieces.append(piece) }
         }
         func column(_ offset: Int) -> Int {
@@ -305,14 +314,14 @@ enum Labels {
             return nil
         }
         let label = String(String.UnicodeScalarView(scalars[..<end]))
-        let title = Text.trimmed(String(String.UnicodeScalarView(scalars[end...])))
+        let title = WhiteSpace.trimmed(String(String.UnicodeScalarView(scalars[end...])))
         return FollowUpHeading(level: level, label: label, title: title, line: line)
     }
 
     /// Splits a measure cell into its label (`①`; empty when absent) and name.
     static func measure(_ cell: String) -> (label: String, name: String) {
         guard let first = cell.unicodeScalars.first, isCircledNumber(first) else { return ("", cell) }
-        return (String(first), Text.trimmed(String(String.UnicodeScalarView(cell.unicodeScalars.dropFirst()))))
+        return (String(first), WhiteSpace.trimmed(String(String.UnicodeScalarView(cell.unicodeScalars.dropFirst()))))
     }
 
     static func isCircledNumber(_ scalar: Unicode.Scalar) -> Bool {
@@ -410,7 +419,7 @@ enum Statements {
                 i = after
             }
         }
-        let text = Text.trimmed(String(all[i...]))
+        let text = WhiteSpace.trimmed(String(all[i...]))
         if text.isEmpty, found == nil, !relisted { return nil }
         return FollowUpPassage(mark: found, text: text, relisted: relisted, line: line)
     }

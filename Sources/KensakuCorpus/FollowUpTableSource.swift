@@ -8,6 +8,7 @@
 /// is thrown by the initializer; with it, bad lines and rows are left out and listed in
 /// ``skipped``.
 public struct FollowUpTableSource: DocumentSource {
+    /// The file, as given (errors name it).
     public let path: String
     /// The records of the report, in file order.
     public let rows: [FollowUpRow]
@@ -22,6 +23,8 @@ public struct FollowUpTableSource: DocumentSource {
     /// The largest table accepted.
     public static let maxSize = 256 << 20
 
+    /// Reads and parses the report at `path` (plain, or zstd-compressed). Without `skipBad`,
+    /// throws the first problem of the file.
     public init(path: String, skipBad: Bool = false) throws(CorpusError) {
         self.path = path
         let bytes = try ByteInput(path: path).readAll(limit: FollowUpTableSource.maxSize)

@@ -31,23 +31,25 @@ public struct JSONLinesSchema: CorpusSchema, Equatable {
 ///
 /// Errors (``CorpusError``), each with the file and the 1-based line number:
 /// - `.invalidUTF8(byteOffset:)` — the 0-based offset in the line of the first ill-formed
-///   sequence (checked before the JSON syntax);
+///   sequence (reported rather than any JSON syntax error on the same line);
 /// - `.malformedJSON(_, column:)` — the 1-based column, counted in Unicode scalars;
 /// - `.missingID` (no `id`, or an empty or blank one; an `id` that is not a string is
 ///   `.malformedJSON`), `.duplicateID(_, firstLine:)`, `.emptyDocument` (every field
-///   empty or whitespace).
+///   empty or whitespace);
+/// - `.unreadable` for a line longer than `maxLineLength` (a record error like the others).
 ///
 /// With `skipBad`, such records are appended to ``skipped`` and reading goes on; without it,
-/// ``next()`` throws them (a later call resumes after the bad line). An unreadable or corrupt
-/// file (`.unreadable`) always throws.
+/// ``next()`` throws them (a later call resumes after the bad line). A file that cannot be
+/// read or a corrupt zstd stream (`.unreadable`) always throws.
 public final class JSONLinesSource: DocumentSource {
+    /// The file, as given (errors name it).
     public let path: String
+    /// Whether bad records are skipped (and listed in ``skipped``) rather than thrown.
     public let skipBad: Bool
     public private(set) var skipped: [CorpusError] = []
 
     private let reader: LineReader
-    private var firstLine: [String: Int] = [:]
-    private var scratch: [UInt8] = []
+    private var decoder: JSONRecordDecoder
 
     /// Opens `path` (plain or `.zst`). `maxLineLength` bounds the memory a single line may take.
     public init(path: String, skipBad: Bool = false, maxLineLength: Int = 1 << 30) throws(CorpusError) {
@@ -55,7 +57,7 @@ public final class JSONLinesSource: DocumentSource {
         self.skipBad = skipBad
         let input = try ByteInput(path: path)
         self.reader = LineReader(input: input, maxLineLength: maxLineLength)
-        scratch.reserveCapacity(1 << 16)
+        self.decoder = JSONRecordDecoder(file: path)
     }
 
     public var schema: any CorpusSchema { JSONLinesSchema() }
@@ -72,68 +74,21 @@ public final class JSONLinesSource: DocumentSource {
 
     public func next() throws(CorpusError) -> Document? {
         while let line = try reader.nextLine() {
-            if JSONLinesSource.isBlank(line) { continue }
-            do {
-                return try record(line, lineNumber: reader.lineNumber)
+            do throws(CorpusError) {
+                switch line {
+                case .bytes(let bytes):
+                    guard let document = try decoder.decode(bytes, lineNumber: reader.lineNumber) else { continue }
+                    return document
+                case .tooLong(let length):
+                    throw CorpusError(
+                        file: path, line: reader.lineNumber,
+                        reason: .unreadable("line of \(length) bytes, longer than the limit of \(reader.maxLineLength)"))
+                }
             } catch {
                 guard skipBad else { throw error }
                 skipped.append(error)
             }
         }
         return nil
-    }
-
-    /// Parses one line (`lineNumber` 1-based) into a document and registers its id.
-    private func record(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int) throws(CorpusError) -> Document {
-        func failure(_ reason: CorpusError.Reason) -> CorpusError {
-            CorpusError(file: path, line: lineNumber, reason: reason)
-        }
-        if let bad = UTF8Validation.firstInvalidOffset(line) {
-            throw failure(.invalidUTF8(byteOffset: bad))
-        }
-        var json = line
-        if lineNumber == 1, line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
-            json = UnsafeBufferPointer(rebasing: line[3...])
-        }
-        let bom = line.count - json.count
-        func column(_ offset: Int) -> Int {
-            UTF8Validation.scalarCount(line, upTo: offset + bom) + 1
-        }
-
-        let members: [JSONMember]
-        do {
-            members = try JSONObjectParser.parseObject(json, scratch: &scratch)
-        } catch {
-            throw failure(.malformedJSON(error.message, column: column(error.offset)))
-        }
-
-        guard let idMember = members.first(where: { $0.key == "id" }) else { throw failure(.missingID) }
-        guard let id = idMember.string else {
-            throw failure(.malformedJSON("\"id\" must be a string", column: column(idMember.valueOffset)))
-        }
-        if JSONLinesSource.isBlank(id) { throw failure(.missingID) }
-
-        var fields: [FieldValue] = []
-        fields.reserveCapacity(members.count - 1)
-        var hasText = false
-        for member in members where member.key != "id" {
-            guard let value = member.string else { continue }
-            if !hasText, !JSONLinesSource.isBlank(value) { hasText = true }
-            fields.append(FieldValue(member.key, value))
-        }
-        guard hasText else { throw failure(.emptyDocument) }
-
-        if let first = firstLine[id] { throw failure(.duplicateID(id, firstLine: first)) }
-        firstLine[id] = lineNumber
-        return Document(id: id, fields: fields)
-    }
-
-    static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-    }
-
-    /// True when `text` is empty or only white space (Unicode, including U+3000).
-    static func isBlank(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
     }
 }

@@ -3,6 +3,9 @@
 struct JSONSyntaxError: Error, Equatable {
     var message: String
     var offset: Int
+    /// True when the problem is invalid UTF-8 inside a string rather than JSON syntax (the
+    /// offset is then only somewhere at or after the string's start).
+    var isEncodingError = false
 }
 
 /// One member of a parsed JSON object.
@@ -31,8 +34,9 @@ struct JSONMember: Equatable {
 /// - numbers follow the JSON grammar (no leading zeros, `+`, `.5`, `NaN`…); `true`, `false`,
 ///   `null`; nested arrays and objects are checked, to a depth of ``maxDepth``.
 ///
-/// The input must already be valid UTF-8 (non-ASCII bytes are only accepted inside strings,
-/// and are copied without being decoded).
+/// Only string contents may be non-ASCII; they are checked to be UTF-8 (and an error flagged
+/// `isEncodingError` thrown otherwise). Anywhere else a non-ASCII byte is a syntax error, so
+/// a caller wanting to report invalid UTF-8 first should check the line when any error comes.
 struct JSONObjectParser {
     /// Deepest nesting of arrays and objects accepted (the record object is depth 1).
     static let maxDepth = 512
@@ -231,25 +235,52 @@ struct JSONObjectParser {
     // MARK: - Strings
 
     /// A string with `i` on its opening quote; returns the decoded text when `decode` is set.
+    /// Its raw bytes are checked to be UTF-8 (an `encoding` error otherwise).
     private mutating func string(decode: Bool) throws(JSONSyntaxError) -> String? {
         let open = i
         i += 1
         var runStart = i
         var escaped = false
+        let raw = UnsafeRawPointer(base)
         while i < count {
+            // Fast path: eight bytes at a time while none is '"', '\\' or a control character.
+            while i + 8 <= count {
+                let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let quote = word ^ 0x2222_2222_2222_2222
+                let backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special =
+                    ((quote &- 0x0101_0101_0101_0101) & ~quote)
+                    | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
+                    | ((word &- 0x2020_2020_2020_2020) & ~word)
+                if special & 0x8080_8080_8080_8080 != 0 { break }
+                i += 8
+            }
+            guard i < count else { break }
             let byte = base[i]
             if byte == UInt8(ascii: "\"") {
                 let run = UnsafeBufferPointer(start: base + runStart, count: i - runStart)
                 i += 1
-                guard decode else { return nil }
-                guard escaped else { return String(decoding: run, as: UTF8.self) }
-                scratch.append(contentsOf: run)
-                return String(decoding: scratch, as: UTF8.self)
+                guard decode else {
+                    if let bad = UTF8Validation.firstInvalidOffset(run) { throw encodingError(runStart + bad) }
+                    return nil
+                }
+                let text: String?
+                if escaped {
+                    scratch.append(contentsOf: run)
+                    text = String(validating: scratch, as: UTF8.self)
+                } else {
+                    text = String(validating: run, as: UTF8.self)
+                }
+                guard let text else { throw encodingError(open) }
+                return text
             }
             if byte == UInt8(ascii: "\\") {
+                let run = UnsafeBufferPointer(start: base + runStart, count: i - runStart)
                 if decode {
                     if !escaped { scratch.removeAll(keepingCapacity: true) }
-                    scratch.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart))
+                    scratch.append(contentsOf: run)
+                } else if let bad = UTF8Validation.firstInvalidOffset(run) {
+                    throw encodingError(runStart + bad)
                 }
                 escaped = true
                 try escape(decode: decode)
@@ -262,6 +293,10 @@ struct JSONObjectParser {
             i += 1
         }
         throw JSONSyntaxError(message: "unterminated string (no closing '\"' on this line)", offset: open)
+    }
+
+    private func encodingError(_ offset: Int) -> JSONSyntaxError {
+        JSONSyntaxError(message: "invalid UTF-8 in a string", offset: offset, isEncodingError: true)
     }
 
     /// One escape sequence with `i` on its backslash.

@@ -8,11 +8,13 @@ import Darwin
 /// reading in large chunks into one growable buffer, without copying lines.
 ///
 /// A line handed out by ``nextLine()`` excludes its `\n` (a `\r` before it is kept: JSON
-/// treats it as whitespace) and stays valid only until the next call.
+/// treats it as whitespace) and stays valid only until the next call. Memory stays within
+/// about twice the longest accepted line plus one chunk.
 final class LineReader {
     let input: ByteInput
-    /// The longest line accepted; a longer one is an `.unreadable` error (guards memory
-    /// against a hostile file without newlines).
+    /// The longest line accepted (in bytes, without its newline); a longer one is returned as
+    /// ``Line/tooLong(length:)`` and never held in memory whole (guards against a hostile
+    /// file without newlines).
     let maxLineLength: Int
     /// 1-based number of the line last returned (0 before the first).
     private(set) var lineNumber = 0
@@ -38,22 +40,32 @@ final class LineReader {
         storage.deallocate()
     }
 
-    /// The next line, or nil at the end of the input.
-    func nextLine() throws(CorpusError) -> UnsafeBufferPointer<UInt8>? {
+    /// A line, or the length of a line longer than ``maxLineLength`` (whose bytes were
+    /// dropped as they were read).
+    enum Line {
+        case bytes(UnsafeBufferPointer<UInt8>)
+        case tooLong(length: Int)
+    }
+
+    /// The next line, or nil at the end of the input. Throws only when the input cannot be
+    /// read (I/O error, corrupt compressed stream).
+    func nextLine() throws(CorpusError) -> Line? {
         var searchFrom = start
+        var dropped = 0  // bytes of an overlong line already thrown away
         while true {
             if searchFrom < end, let hit = memchr(storage + searchFrom, 0x0A, end - searchFrom) {
                 let newline = hit.assumingMemoryBound(to: UInt8.self) - storage
-                return take(upTo: newline, skipping: 1)
+                return take(upTo: newline, separator: 1, dropped: dropped)
             }
             searchFrom = end
             if atEnd {
-                return start < end ? take(upTo: end, skipping: 0) : nil
+                return start < end || dropped > 0 ? take(upTo: end, separator: 0, dropped: dropped) : nil
             }
             if end - start > maxLineLength {
-                throw CorpusError(
-                    file: input.path, line: lineNumber + 1,
-                    reason: .unreadable("line longer than \(maxLineLength) bytes"))
+                // Too long to keep: count it and drop it, then look for its end.
+                dropped += end - start
+                consumedBytes += UInt64(end - start)
+                start = end
             }
             refill(searchFrom: &searchFrom)
             let got: Int
@@ -66,12 +78,13 @@ final class LineReader {
         }
     }
 
-    private func take(upTo stop: Int, skipping separator: Int) -> UnsafeBufferPointer<UInt8> {
+    private func take(upTo stop: Int, separator: Int, dropped: Int) -> Line {
+        let length = dropped + stop - start
         let line = UnsafeBufferPointer(start: storage + start, count: stop - start)
         consumedBytes += UInt64(stop - start + separator)
         start = stop + separator
         lineNumber += 1
-        return line
+        return length > maxLineLength ? .tooLong(length: length) : .bytes(line)
     }
 
     /// Makes room after `end`: moves the pending partial line to the front, and doubles the

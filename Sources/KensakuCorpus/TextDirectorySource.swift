@@ -28,14 +28,16 @@ public struct TextDirectorySchema: CorpusSchema, Equatable {
 ///   symbolic links to files are followed.
 /// - A document's id is its path relative to the directory (`laws/民法.txt`; the file name
 ///   when a single file is given); its fields are `title`, the first non-blank line, trimmed
-///   (for `.md`, without its leading `#`s), and `body`, the whole text (without a UTF-8 byte
+///   (for `.md`, without the `#`s of a heading), and `body`, the whole text (without a UTF-8 byte
 ///   order mark).
 /// - Invalid UTF-8 is `.invalidUTF8` with the line and the byte offset in that line; an empty
 ///   or blank file is `.emptyDocument`; the error's `file` is the file's full path. With
 ///   `skipBad`, such files go to ``skipped``; otherwise ``next()`` throws (a later call goes
 ///   on with the next file). A file that cannot be read is `.unreadable`, treated the same way.
 public final class TextDirectorySource: DocumentSource {
+    /// The directory (or single file), as given without trailing slashes.
     public let root: String
+    /// Whether bad files are skipped (and listed in ``skipped``) rather than thrown.
     public let skipBad: Bool
     public private(set) var skipped: [CorpusError] = []
     /// The files to read: relative path (the id) and size.
@@ -49,6 +51,8 @@ public final class TextDirectorySource: DocumentSource {
     /// The largest file accepted.
     public static let maxFileSize = 1 << 30
 
+    /// Lists the files under `path` (a directory, or one file). Throws `.unreadable` when
+    /// `path` or one of its directories cannot be read.
     public init(path: String, skipBad: Bool = false) throws(CorpusError) {
         var root = path
         while root.count > 1, root.hasSuffix("/") { root.removeLast() }
@@ -103,12 +107,17 @@ public final class TextDirectorySource: DocumentSource {
         }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         let text = String(decoding: bytes, as: UTF8.self)
-        guard let titleLine = text.split(whereSeparator: \.isNewline).first(where: { !Text.isBlank($0) }) else {
+        guard let titleLine = text.split(whereSeparator: \.isNewline).first(where: { !WhiteSpace.isBlank($0) }) else {
             throw CorpusError(file: path, line: 0, reason: .emptyDocument)
         }
-        var title = Text.trimmed(titleLine)
+        var title = WhiteSpace.trimmed(titleLine)
         if path.lowercased().hasSuffix(".md"), title.hasPrefix("#") {
-            let stripped = Text.trimmed(title.drop { $0 == "#" })
+            // An ATX heading: `## Title ##` → `Title`.
+            var stripped = WhiteSpace.trimmed(title.drop { $0 == "#" })
+            let closing = stripped.reversed().prefix { $0 == "#" }.count
+            if closing > 0, closing < stripped.count, stripped.dropLast(closing).last?.isWhitespace == true {
+                stripped = WhiteSpace.trimmed(stripped.dropLast(closing))
+            }
             if !stripped.isEmpty { title = stripped }
         }
         return Document(id: id, fields: [FieldValue("title", title), FieldValue("body", text)])

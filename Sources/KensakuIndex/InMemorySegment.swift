@@ -14,6 +14,12 @@ struct InMemorySegment {
     var documents = 0
     private var pairs: [UInt64] = []
 
+    /// Frees the postings pool; the segment is empty afterwards.
+    mutating func release() {
+        pool.deallocate()
+        self = InMemorySegment()
+    }
+
     var memoryBytes: Int { terms.memoryBytes + pool.memoryBytes + lastDoc.capacity * 8 }
     var isEmpty: Bool { documents == 0 }
 

@@ -132,17 +132,10 @@ public final class MappedFile: @unchecked Sendable {
             throw .io(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
         }
         let base = UnsafeRawBufferPointer(start: address, count: size)
-        func unmapAndThrow(_ error: IndexError) throws(IndexError) -> Never {
+        if let problem = Self.framingProblem(base, name: name, kind: kind) {
             munmap(address, size)
-            throw error
+            throw problem
         }
-        if !base.prefix(4).elementsEqual(IndexFormat.magic) { try unmapAndThrow(.badMagic(file: name)) }
-        if !base[4..<8].elementsEqual(kind.rawValue.utf8) { try unmapAndThrow(.badMagic(file: name)) }
-        let version = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
-        if version != IndexFormat.version {
-            try unmapAndThrow(.unsupportedVersion(file: name, found: version, supported: IndexFormat.version))
-        }
-        if !base[(size - 4)...].elementsEqual(IndexFormat.endMagic) { try unmapAndThrow(.truncated(file: name)) }
         storedCRC = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: size - 8, as: UInt32.self))
         self.base = base
         body = UnsafeRawBufferPointer(rebasing: base[IndexFormat.headerSize..<(size - IndexFormat.footerSize)])
@@ -151,7 +144,30 @@ public final class MappedFile: @unchecked Sendable {
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base.baseAddress), base.count) }
 
+    /// What is wrong with a file's header or footer, if anything.
+    private static func framingProblem(_ base: UnsafeRawBufferPointer, name: String, kind: IndexFileKind) -> IndexError? {
+        let size = base.count
+        if !base.prefix(4).elementsEqual(IndexFormat.magic) || !base[4..<8].elementsEqual(kind.rawValue.utf8) {
+            return .badMagic(file: name)
+        }
+        let version = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        if version != IndexFormat.version {
+            return .unsupportedVersion(file: name, found: version, supported: IndexFormat.version)
+        }
+        if !base[(size - 4)...].elementsEqual(IndexFormat.endMagic) { return .truncated(file: name) }
+        return nil
+    }
+
     public var size: Int { base.count }
+
+    /// Tells the kernel the pages before body offset `offset` will not be read again, so a
+    /// sequential pass over a large file does not keep it resident.
+    func dropPages(before offset: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = (IndexFormat.headerSize + offset) / page * page
+        guard end > 0 else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base.baseAddress), min(end, base.count), MADV_DONTNEED)
+    }
 
     /// Recomputes the CRC of everything before the footer. - Complexity: O(file size).
     public func verifyChecksum() throws(IndexError) {

@@ -116,7 +116,9 @@ final class IndexWorker: @unchecked Sendable {
                 if segment.memoryBytes >= budget { try flush() }
             }
             if !queue.failed { try flush() }
+            segment.release()
         } catch {
+            segment.release()
             failure = error
             queue.fail()
         }
@@ -127,6 +129,7 @@ final class IndexWorker: @unchecked Sendable {
         let path = temporary + "/segment-\(number)-\(segmentPaths.count)"
         try segment.write(to: path)
         segmentPaths.append(path)
+        segment.release()
         segment = InMemorySegment()
     }
 

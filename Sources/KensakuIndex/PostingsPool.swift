@@ -2,16 +2,29 @@
 ///
 /// Each term writes into a chain of slices of growing size (16 → 32 → … → 4096 bytes); the
 /// last 4 bytes of a full slice hold the pool offset of the next one (Lucene's
-/// `ByteBlockPool` idea). One allocation serves millions of terms.
+/// `ByteBlockPool` idea). Slices are carved from fixed 1 MiB pages that are never moved or
+/// copied, so memory grows in steps of one page and ``memoryBytes`` is exact.
 struct PostingsPool {
-    private(set) var bytes: [UInt8] = []
+    private static let pageShift = 20
+    private static let pageSize = 1 << pageShift
+    private static let sizes = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+
+    private var pages: [UnsafeMutablePointer<UInt8>] = []
+    /// Next free offset (global: page << 20 | offset in page).
+    private var top = 0
     private var head: [Int] = []
     private var write: [Int] = []
     private var limit: [Int] = []
     private var level: [UInt8] = []
-    private static let sizes = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
 
-    var memoryBytes: Int { bytes.capacity + head.capacity * 25 }
+    var memoryBytes: Int { pages.count * Self.pageSize + head.capacity * 25 }
+
+    /// Frees the pages. Call once, when the pool is done with.
+    mutating func deallocate() {
+        for page in pages { page.deallocate() }
+        pages.removeAll()
+        top = 0
+    }
 
     /// Registers streams up to `id`.
     mutating func ensure(_ id: Int) {
@@ -25,28 +38,39 @@ struct PostingsPool {
     }
 
     private mutating func allocate(_ size: Int) -> Int {
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: size))
+        if pages.isEmpty || (top & (Self.pageSize - 1)) + size > Self.pageSize || top >> Self.pageShift >= pages.count {
+            let page = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.pageSize)
+            pages.append(page)
+            top = (pages.count - 1) << Self.pageShift
+        }
+        let start = top
+        top += size
         return start
+    }
+
+    @inline(__always)
+    private func pointer(_ offset: Int) -> UnsafeMutablePointer<UInt8> {
+        pages[offset >> Self.pageShift] + (offset & (Self.pageSize - 1))
     }
 
     @inline(__always)
     mutating func append(_ id: Int, _ byte: UInt8) {
         var w = write[id]
         if w == limit[id] {
-            let next = Int(min(Int(level[id]) + 1, Self.sizes.count - 1))
+            let next = min(Int(level[id]) + 1, Self.sizes.count - 1)
             let size = Self.sizes[next]
             let start = allocate(size)
             let link = UInt32(start)
-            bytes[w] = UInt8(truncatingIfNeeded: link)
-            bytes[w + 1] = UInt8(truncatingIfNeeded: link >> 8)
-            bytes[w + 2] = UInt8(truncatingIfNeeded: link >> 16)
-            bytes[w + 3] = UInt8(truncatingIfNeeded: link >> 24)
+            let p = pointer(w)
+            p[0] = UInt8(truncatingIfNeeded: link)
+            p[1] = UInt8(truncatingIfNeeded: link >> 8)
+            p[2] = UInt8(truncatingIfNeeded: link >> 16)
+            p[3] = UInt8(truncatingIfNeeded: link >> 24)
             level[id] = UInt8(next)
             limit[id] = start + size - 4
             w = start
         }
-        bytes[w] = byte
+        pointer(w).pointee = byte
         write[id] = w + 1
     }
 
@@ -60,23 +84,21 @@ struct PostingsPool {
         append(id, UInt8(v))
     }
 
-    /// The stream of `id`, contiguous.
+    /// The stream of `id`, contiguous, appended to `out`.
     func stream(_ id: Int, into out: inout [UInt8]) {
         var position = head[id]
-        var size = Self.sizes[0]
         var lvl = 0
         let end = write[id]
         while true {
-            let sliceEnd = position + size - 4
+            let sliceEnd = position + Self.sizes[lvl] - 4
             if end >= position && end <= sliceEnd {
-                out.append(contentsOf: bytes[position..<end])
+                out.append(contentsOf: UnsafeBufferPointer(start: pointer(position), count: end - position))
                 return
             }
-            out.append(contentsOf: bytes[position..<sliceEnd])
-            let link = Int(bytes[sliceEnd]) | Int(bytes[sliceEnd + 1]) << 8 | Int(bytes[sliceEnd + 2]) << 16 | Int(bytes[sliceEnd + 3]) << 24
-            position = link
+            out.append(contentsOf: UnsafeBufferPointer(start: pointer(position), count: sliceEnd - position))
+            let p = pointer(sliceEnd)
+            position = Int(p[0]) | Int(p[1]) << 8 | Int(p[2]) << 16 | Int(p[3]) << 24
             lvl = min(lvl + 1, Self.sizes.count - 1)
-            size = Self.sizes[lvl]
         }
     }
 }

@@ -18,7 +18,13 @@ struct SegmentMerger {
             remaining = try reader.varint(max: Int(Int32.max))
         }
 
+        var dropped = 0
+
         mutating func advance() throws(IndexError) -> Bool {
+            if reader.offset - dropped > 16 << 20 {
+                file.dropPages(before: reader.offset)
+                dropped = reader.offset
+            }
             guard remaining > 0 else { return false }
             remaining -= 1
             let keyLength = try reader.varint(max: 1 << 16)
