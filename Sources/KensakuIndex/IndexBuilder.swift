@@ -32,6 +32,10 @@ public struct BuildReport: Sendable {
     public var skipped: [CorpusError]
     public var textBytes: UInt64
     public var seconds: Double
+    /// Reading, analyzing and inverting (until the last segment is flushed).
+    public var invertSeconds: Double
+    /// Merging segments and writing the final files.
+    public var mergeSeconds: Double
     public var segments: Int
     public var memoStatistics: (hits: Int, misses: Int)
 }
@@ -149,6 +153,7 @@ public enum IndexBuilder {
             }
         }
         let segments = workers.flatMap(\.segmentPaths)
+        let invertSeconds = Date().timeIntervalSince(started)
         let storeFile = try store.finish()
         let merged = try SegmentMerger.merge(segments: segments, lengths: lengths, termsPath: path(.terms), postingsPath: path(.postings))
         let docsFile = try DocsFile.write(path: path(.docs), lengths: lengths, ids: ids)
@@ -172,11 +177,13 @@ public enum IndexBuilder {
             files: [entry(.terms, merged.termsFile), entry(.postings, merged.postingsFile),
                     entry(.docs, docsFile), entry(.store, storeFile)]
         )
+        let mergeSeconds = Date().timeIntervalSince(started) - invertSeconds
         try commit(manifest, directory: directory)
         committed = true
         try? removeStale(directory: directory, keeping: manifest)
         return BuildReport(manifest: manifest, skipped: source.skipped, textBytes: textBytes,
-                           seconds: Date().timeIntervalSince(started), segments: segments.count, memoStatistics: memo)
+                           seconds: Date().timeIntervalSince(started), invertSeconds: invertSeconds, mergeSeconds: mergeSeconds,
+                           segments: segments.count, memoStatistics: memo)
     }
 
     /// Writes the manifest under a temporary name, fsyncs it, renames it into place and

@@ -169,24 +169,45 @@ public struct PostingsCursor {
     private var positionDoc = 0
 
     /// The positions of the current doc, appended to `out` (increasing).
+    /// - Complexity: O(bytes of the positions of this doc and of the block's earlier docs not
+    ///   read yet); skipping counts varint terminators without decoding them.
     public mutating func positions(into out: inout [UInt32]) throws(IndexError) {
-        // Skip the positions of earlier docs of the block (cached for forward movement).
         if positionDoc > index {
             positionCursor = blockPositions
             positionDoc = 0
         }
-        var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<positionsEnd]), offset: positionCursor, file: file)
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { throw corrupt("no positions", positionsStart) }
+        var offset = positionCursor
+        let end = positionsEnd
+        // Skip the positions of earlier docs of the block: count terminator bytes.
+        var toSkip = 0
         while positionDoc < index {
-            for _ in 0..<blockFreqs[positionDoc] { _ = try r.varint() }
+            toSkip += Int(blockFreqs[positionDoc])
             positionDoc += 1
         }
-        positionCursor = r.offset
+        while toSkip > 0 {
+            guard offset < end else { throw corrupt("positions run past the end", offset) }
+            if base[offset] < 0x80 { toSkip -= 1 }
+            offset += 1
+        }
+        let tf = Int(blockFreqs[index])
+        out.reserveCapacity(out.count + tf)
         var position: UInt32 = 0
-        for _ in 0..<blockFreqs[index] {
-            position &+= UInt32(truncatingIfNeeded: try r.varint())
+        for _ in 0..<tf {
+            var value: UInt32 = 0
+            var shift: UInt32 = 0
+            while true {
+                guard offset < end, shift < 35 else { throw corrupt("bad position varint", offset) }
+                let byte = base[offset]
+                offset += 1
+                value |= UInt32(byte & 0x7F) << shift
+                if byte < 0x80 { break }
+                shift += 7
+            }
+            position &+= value
             out.append(position)
         }
-        positionDoc += 1
-        positionCursor = r.offset
+        positionDoc = index + 1
+        positionCursor = offset
     }
 }

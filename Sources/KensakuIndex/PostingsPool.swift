@@ -74,6 +74,39 @@ struct PostingsPool {
         write[id] = w + 1
     }
 
+    /// Appends a run of bytes to stream `id` (one state lookup for the whole run).
+    @inline(__always)
+    mutating func append(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
+        var w = write[id]
+        var end = limit[id]
+        var lvl = Int(level[id])
+        var page = pointer(w)
+        var room = end - w
+        for byte in bytes {
+            if room == 0 {
+                lvl = min(lvl + 1, Self.sizes.count - 1)
+                let size = Self.sizes[lvl]
+                let start = allocate(size)
+                let link = UInt32(start)
+                page[0] = UInt8(truncatingIfNeeded: link)
+                page[1] = UInt8(truncatingIfNeeded: link >> 8)
+                page[2] = UInt8(truncatingIfNeeded: link >> 16)
+                page[3] = UInt8(truncatingIfNeeded: link >> 24)
+                w = start
+                end = start + size - 4
+                page = pointer(w)
+                room = end - w
+            }
+            page.pointee = byte
+            page += 1
+            w += 1
+            room -= 1
+        }
+        write[id] = w
+        limit[id] = end
+        level[id] = UInt8(lvl)
+    }
+
     @inline(__always)
     mutating func appendVarInt(_ id: Int, _ value: UInt32) {
         var v = value

@@ -34,6 +34,16 @@ struct TermInterner {
         return h ^ (h >> 12)
     }
 
+    /// Appends a key known to be new, without entering it in the hash table (the caller keeps
+    /// its own index of it).
+    mutating func append(prefix: UInt16, _ units: UnsafeBufferPointer<UInt16>) -> Int32 {
+        let id = Int32(count)
+        arena.append(prefix)
+        arena.append(contentsOf: units)
+        offsets.append(Int32(arena.count))
+        return id
+    }
+
     /// The id of the key, interned if new.
     @inline(__always)
     mutating func intern(prefix: UInt16, _ units: UnsafeBufferPointer<UInt16>) -> Int32 {
@@ -78,5 +88,55 @@ struct TermInterner {
         slots = newSlots
         hashes = newHashes
         mask = newMask
+    }
+}
+
+/// Open addressing from packed 64-bit keys (terms of up to three UTF-16 units) to term ids.
+struct ShortTermTable {
+    private var keys: [UInt64]
+    private var ids: [Int32]
+    private var mask: Int
+    private var count = 0
+
+    init(capacity: Int = 1 << 16) {
+        keys = [UInt64](repeating: 0, count: capacity)
+        ids = [Int32](repeating: -1, count: capacity)
+        mask = capacity - 1
+    }
+
+    var memoryBytes: Int { keys.count * 12 }
+
+    @inline(__always)
+    private static func slot(_ key: UInt64, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+    }
+
+    @inline(__always)
+    func find(_ key: UInt64) -> Int32? {
+        var s = Self.slot(key, mask)
+        while true {
+            let id = ids[s]
+            if id < 0 { return nil }
+            if keys[s] == key { return id }
+            s = (s + 1) & mask
+        }
+    }
+
+    mutating func insert(_ key: UInt64, _ id: Int32) {
+        if (count + 1) * 2 > keys.count { grow() }
+        var s = Self.slot(key, mask)
+        while ids[s] >= 0 { s = (s + 1) & mask }
+        keys[s] = key
+        ids[s] = id
+        count += 1
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldIDs = ids
+        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        ids = [Int32](repeating: -1, count: oldKeys.count * 2)
+        mask = keys.count - 1
+        count = 0
+        for i in oldKeys.indices where oldIDs[i] >= 0 { insert(oldKeys[i], oldIDs[i]) }
     }
 }

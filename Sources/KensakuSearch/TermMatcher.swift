@@ -184,8 +184,7 @@ struct TermMatcher {
                 for p in lists[first] where p >= firstOffset { starts.append(p - firstOffset) }
                 for k in order.dropFirst() where !starts.isEmpty {
                     try sources[k].positions(target, into: &lists[k])
-                    let offset = sources[k].offset
-                    starts.removeAll { !contains(lists[k], $0 + offset) }
+                    Self.keepAligned(&starts, lists[k], offset: sources[k].offset)
                 }
                 count = UInt32(starts.count)
             } else {
@@ -222,6 +221,24 @@ struct TermMatcher {
             if try sources[0].seek(target) != target { target = sources[0].doc }
         }
         return result
+    }
+
+    /// Keeps the starts `s` for which `s + offset` is in `positions` (both increasing).
+    /// - Complexity: O(starts + positions).
+    static func keepAligned(_ starts: inout [UInt32], _ positions: [UInt32], offset: UInt32) {
+        var kept = 0
+        var j = 0
+        let n = positions.count
+        for i in starts.indices {
+            let wanted = starts[i] + offset
+            while j < n && positions[j] < wanted { j += 1 }
+            if j == n { break }
+            if positions[j] == wanted {
+                starts[kept] = starts[i]
+                kept += 1
+            }
+        }
+        starts.removeLast(starts.count - kept)
     }
 
     private func isOneCharacter(_ gram: TokenSpan, _ units: [UInt16]) -> Bool {

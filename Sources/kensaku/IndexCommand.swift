@@ -62,9 +62,12 @@ struct IndexCommand: ParsableCommand {
                 if report.skipped.count > 20 { warn("… and \(report.skipped.count - 20) more") }
                 if !quiet {
                     let mb = Double(report.textBytes) / 1e6
-                    warn(String(format: "indexed %d documents (%.1f MB of text) in %.2f s, %.1f MB/s; %d terms; %d segments; skipped %d",
+                    let memo = report.memoStatistics
+                    warn(String(format: "indexed %d documents (%.1f MB of text) in %.2f s, %.1f MB/s (invert %.2f s, merge %.2f s); %d terms; %d segments; clause memo %.0f%% hits; skipped %d",
                                 report.manifest.documentCount, mb, report.seconds, mb / max(report.seconds, 0.001),
-                                report.manifest.termCount, report.segments, report.skipped.count))
+                                report.invertSeconds, report.mergeSeconds,
+                                report.manifest.termCount, report.segments,
+                                100 * Double(memo.hits) / Double(max(1, memo.hits + memo.misses)), report.skipped.count))
                 }
             } catch {
                 if showProgress { warn("") }
