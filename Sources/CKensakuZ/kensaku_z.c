@@ -8,6 +8,9 @@
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 uint32_t kk_crc32(uint32_t crc, const uint8_t *bytes, size_t length) {
     uLong value = crc;
@@ -96,4 +99,10 @@ void kk_zstd_reader_close(kk_zstd_reader *reader) {
     if (reader->stream != NULL) ZSTD_freeDStream(reader->stream);
     free(reader->input);
     free(reader);
+}
+
+void kk_release_free_memory(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
 }

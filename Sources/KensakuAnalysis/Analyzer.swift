@@ -45,8 +45,11 @@ public final class Analyzer {
     ///   segments the whole text in one ICU call; the output is the same.
     /// - Throws: ``AnalysisError/invalidUTF8(byteOffset:)`` for ill-formed input.
     /// - Complexity: O(n); ICU word breaking of clauses not seen before dominates.
-    public func analyze(utf8 bytes: UnsafeBufferPointer<UInt8>, memoize: Bool = true) throws(AnalysisError) -> AnalyzedText {
-        let text = try normalizer.normalize(bytes, hiraganaToKatakana: settings.foldHiraganaToKatakana)
+    /// - Parameter offsets: map tokens back to source bytes (`false` skips the map, whose
+    ///   ``NormalizedText/sourceStart`` and ``NormalizedText/sourceEnd`` are then empty; the
+    ///   index builder needs only terms and positions).
+    public func analyze(utf8 bytes: UnsafeBufferPointer<UInt8>, memoize: Bool = true, offsets: Bool = true) throws(AnalysisError) -> AnalyzedText {
+        let text = try normalizer.normalize(bytes, hiraganaToKatakana: settings.foldHiraganaToKatakana, offsets: offsets)
         var words: [TokenSpan] = []
         var grams: [TokenSpan] = []
         try text.units.withUnsafeBufferPointer { (units) throws(AnalysisError) in

@@ -88,7 +88,9 @@ struct Normalizer {
     private var mapEnd: [Int32] = []
 
     /// Normalizes UTF-8 `bytes`. - Complexity: O(n).
-    mutating func normalize(_ bytes: UnsafeBufferPointer<UInt8>, hiraganaToKatakana: Bool) throws(AnalysisError) -> NormalizedText {
+    /// - Parameter offsets: compute the source byte ranges (`false` leaves them empty, for
+    ///   indexing, which needs only the terms).
+    mutating func normalize(_ bytes: UnsafeBufferPointer<UInt8>, hiraganaToKatakana: Bool, offsets wantOffsets: Bool = true) throws(AnalysisError) -> NormalizedText {
         try UTF8Decoding.decode(bytes, units: &source, offsets: &sourceOffsets)
         JapaneseFolding.foldBeforeNFKC(&source)
         var capacity = source.count + source.count / 2 + 16
@@ -117,6 +119,7 @@ struct Normalizer {
         }
         var units = Array(output[0..<produced])
         JapaneseFolding.foldAfterNFKC(&units, hiraganaToKatakana: hiraganaToKatakana)
+        guard wantOffsets else { return NormalizedText(units: units, sourceStart: [], sourceEnd: []) }
         var starts = [Int32](repeating: 0, count: produced)
         var ends = [Int32](repeating: 0, count: produced)
         sourceOffsets.withUnsafeBufferPointer { offsets in

@@ -29,7 +29,7 @@ struct SegmentMemo {
     private(set) var hits = 0
     private(set) var misses = 0
 
-    init(budgetUnits: Int = 8 << 20) {
+    init(budgetUnits: Int = 3 << 20) {
         self.budgetUnits = budgetUnits
         slots = [Entry](repeating: Entry(), count: 1 << 16)
         mask = (1 << 16) - 1

@@ -26,7 +26,11 @@ struct InMemorySegment {
         self = InMemorySegment()
     }
 
-    var memoryBytes: Int { terms.memoryBytes + pool.memoryBytes + shortTerms.memoryBytes + lastDoc.capacity * 12 }
+    /// Heap bytes held: postings pool, term tables and per-document token buffers.
+    var memoryBytes: Int {
+        terms.memoryBytes + pool.memoryBytes + shortTerms.memoryBytes + lastDoc.capacity * 12 + counts.capacity * 4
+            + tokenTerms.capacity * 4 + tokenPositions.capacity * 4 + grouped.capacity * 4
+    }
     var isEmpty: Bool { documents == 0 }
 
     static func prefix(field: Int, kind: TermKind) -> UInt16 { UInt16(field) << 8 | UInt16(kind.rawValue) }

@@ -83,6 +83,8 @@ public enum IndexBuilder {
         var ids: [String] = []
         var textBytes: UInt64 = 0
         let queue = BatchQueue(capacity: 4 * options.threads)
+        // Each worker also holds analysis buffers sized to the largest document and a clause
+        // memo (about 60 MB with the law corpus's 3 MB documents) outside its postings budget.
         let budget = max(4 << 20, options.memoryBudget / max(1, options.threads))
         let workers = try (0..<max(1, options.threads)).map { n in
             try IndexWorker(number: n, queue: queue, temporary: temporary, budget: budget, settings: options.analyzer)

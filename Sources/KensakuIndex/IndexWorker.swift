@@ -1,5 +1,6 @@
 import Foundation
 import KensakuAnalysis
+import CKensakuZ
 import KensakuCorpus
 
 struct IndexableField: Sendable {
@@ -131,6 +132,8 @@ final class IndexWorker: @unchecked Sendable {
         segmentPaths.append(path)
         segment.release()
         segment = InMemorySegment()
+        // Give the freed pool back to the system rather than keep it in malloc's free lists.
+        kk_release_free_memory()
     }
 
     private func index(_ document: IndexableDocument) throws {
@@ -143,7 +146,7 @@ final class IndexWorker: @unchecked Sendable {
                 let gramPrefix = InMemorySegment.prefix(field: field.number, kind: .gram)
                 for value in field.values {
                     var copy = value
-                    let analyzed = try copy.withUTF8 { bytes in try analyzer.analyze(utf8: bytes) }
+                    let analyzed = try copy.withUTF8 { bytes in try analyzer.analyze(utf8: bytes, offsets: false) }
                     analyzed.text.units.withUnsafeBufferPointer { units in
                         for token in analyzed.words {
                             segment.add(prefix: wordPrefix, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),

@@ -32,6 +32,10 @@ long kk_zstd_reader_read(kk_zstd_reader *reader, uint8_t *dst, size_t capacity);
 uint64_t kk_zstd_reader_consumed(const kk_zstd_reader *reader);
 void kk_zstd_reader_close(kk_zstd_reader *reader);
 
+/// Returns memory that malloc holds in its free lists to the system (glibc's malloc_trim);
+/// a no-op elsewhere. The index builder calls it after freeing a flushed segment.
+void kk_release_free_memory(void);
+
 #ifdef __cplusplus
 }
 #endif
