@@ -16,7 +16,11 @@ public final class Analyzer {
     private let breaker: WordBreaker
     private var normalizer = Normalizer()
     private var memo = SegmentMemo()
-    private var packed: [UInt32] = []
+    // Buffers reused across calls.
+    private var rawBuffer: [TokenSpan] = []
+    private var missedBuffer: [MissedClause] = []
+    private var packedBuffer: [UInt32] = []
+    private var replayBuffer: [TokenSpan] = []
 
     public init(settings: AnalyzerSettings = AnalyzerSettings()) throws(AnalysisError) {
         self.settings = settings
@@ -52,11 +56,13 @@ public final class Analyzer {
         let text = try normalizer.normalize(bytes, hiraganaToKatakana: settings.foldHiraganaToKatakana, offsets: offsets)
         var words: [TokenSpan] = []
         var grams: [TokenSpan] = []
+        var numbers: [NumberToken] = []
         try text.units.withUnsafeBufferPointer { (units) throws(AnalysisError) in
             words = try wordTokens(units, memoize: memoize)
             grams = Self.gramTokens(units)
+            numbers = JapaneseNumbers.recognize(units)
         }
-        return AnalyzedText(text: text, words: words, grams: grams)
+        return AnalyzedText(text: text, words: words, grams: grams, numbers: numbers)
     }
 
     // MARK: Words
@@ -68,25 +74,53 @@ public final class Analyzer {
         u == 0x0A || u == 0x3001 || u == 0x3002 || u == 0x300C || u == 0x300D || u == 0x28 || u == 0x29
     }
 
+    /// A clause that missed the memo. Consecutive missed clauses are segmented together by
+    /// one ICU call (which costs less than one call each), then memoized one by one.
+    private struct MissedClause {
+        var start: Int
+        var end: Int
+        var hash: UInt64
+        /// Short enough to memoize.
+        var memoizable: Bool
+    }
+
     private func wordTokens(_ units: UnsafeBufferPointer<UInt16>, memoize: Bool) throws(AnalysisError) -> [TokenSpan] {
-        var raw: [TokenSpan] = []
-        raw.reserveCapacity(units.count / 2)
+        // Work in locals (the buffers are kept for the next call).
+        var raw = rawBuffer
+        rawBuffer = []
+        raw.removeAll(keepingCapacity: true)
+        defer { rawBuffer = raw }
         if !memoize {
-            try segmentDirect(units, base: 0, into: &raw)
-        } else {
-            var start = 0
-            let n = units.count
-            var i = 0
-            while i < n {
-                let u = units[i]
-                i += 1
-                if Self.endsClause(u) && (i == n || !CharacterClass.attachesToPrevious(units[i])) {
-                    try segmentClause(units, start, i, into: &raw)
-                    start = i
-                }
+            try breaker.segment(units) { start, end, status in
+                if Self.keeps(units, start, status) { raw.append(TokenSpan(start: Int32(start), end: Int32(end))) }
             }
-            if start < n { try segmentClause(units, start, n, into: &raw) }
+            return Self.repairKatakana(raw, units)
         }
+        var missed = missedBuffer
+        var packed = packedBuffer
+        var replayed = replayBuffer
+        missedBuffer = []
+        packedBuffer = []
+        replayBuffer = []
+        defer {
+            missedBuffer = missed
+            packedBuffer = packed
+            replayBuffer = replayed
+        }
+        missed.removeAll(keepingCapacity: true)
+        var start = 0
+        let n = units.count
+        var i = 0
+        while i < n {
+            let u = units[i]
+            i += 1
+            if Self.endsClause(u) && (i == n || !CharacterClass.attachesToPrevious(units[i])) {
+                try segmentClause(units, start, i, &missed, &packed, &replayed, into: &raw)
+                start = i
+            }
+        }
+        if start < n { try segmentClause(units, start, n, &missed, &packed, &replayed, into: &raw) }
+        try segmentMissed(units, &missed, &packed, into: &raw)
         return Self.repairKatakana(raw, units)
     }
 
@@ -95,57 +129,97 @@ public final class Analyzer {
         status >= WordStatus.wordLike || CharacterClass.isKatakana(units[start])
     }
 
-    private func segmentDirect(_ units: UnsafeBufferPointer<UInt16>, base: Int, into raw: inout [TokenSpan]) throws(AnalysisError) {
-        try breaker.segment(units) { start, end, status in
-            if Self.keeps(units, start, status) {
-                raw.append(TokenSpan(start: Int32(base + start), end: Int32(base + end)))
-            }
-        }
-    }
-
-    private func segmentClause(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int, into raw: inout [TokenSpan]) throws(AnalysisError) {
+    /// Replays the clause `units[start..<end]` from the memo, or queues it for ICU.
+    private func segmentClause(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int, _ missed: inout [MissedClause],
+                               _ packed: inout [UInt32], _ replayed: inout [TokenSpan], into raw: inout [TokenSpan]) throws(AnalysisError) {
         let clause = UnsafeBufferPointer(rebasing: units[start..<end])
         if clause.count > SegmentMemo.maxClause {
-            try segmentDirect(clause, base: start, into: &raw)
+            missed.append(MissedClause(start: start, end: end, hash: 0, memoizable: false))
             return
         }
         let hash = SegmentMemo.hash(clause)
-        let found = memo.lookup(clause, hash: hash) { segments in
-            for s in segments {
-                raw.append(TokenSpan(start: Int32(start) + Int32(s >> 16), end: Int32(start) + Int32(s & 0xFFFF)))
+        if missed.isEmpty {
+            if memo.replay(clause, hash: hash, base: Int32(start), into: &raw) { return }
+        } else {
+            // Queued clauses come first: hold the replayed tokens until they are segmented.
+            replayed.removeAll(keepingCapacity: true)
+            if memo.replay(clause, hash: hash, base: Int32(start), into: &replayed) {
+                try segmentMissed(units, &missed, &packed, into: &raw)
+                raw.append(contentsOf: replayed)
+                return
             }
         }
-        if found { return }
+        missed.append(MissedClause(start: start, end: end, hash: hash, memoizable: true))
+    }
+
+    /// Segments the queued clauses (consecutive, so one run of text) in one ICU call and
+    /// memoizes each clause that no segment crosses the bounds of.
+    private func segmentMissed(_ units: UnsafeBufferPointer<UInt16>, _ missed: inout [MissedClause], _ packed: inout [UInt32],
+                               into raw: inout [TokenSpan]) throws(AnalysisError) {
+        guard let first = missed.first else { return }
+        let runStart = first.start
+        let run = UnsafeBufferPointer(rebasing: units[runStart..<missed[missed.count - 1].end])
+        var index = 0
+        var clause = first
+        // Whether a segment crosses the current clause's start or end, and the furthest end of
+        // a segment that crossed a clause end.
+        var crossed = false
+        var spill = runStart
         packed.removeAll(keepingCapacity: true)
-        try breaker.segment(clause) { s, e, status in
-            if Self.keeps(clause, s, status) { packed.append(UInt32(s) << 16 | UInt32(e)) }
+        func finishClause() {
+            if clause.memoizable && !crossed {
+                memo.insert(UnsafeBufferPointer(rebasing: units[clause.start..<clause.end]), hash: clause.hash, packed: packed[...])
+            }
+            packed.removeAll(keepingCapacity: true)
         }
-        for s in packed {
-            raw.append(TokenSpan(start: Int32(start) + Int32(s >> 16), end: Int32(start) + Int32(s & 0xFFFF)))
+        try breaker.segment(run) { s, e, status in
+            let start = runStart + s, end = runStart + e
+            while start >= clause.end {
+                finishClause()
+                index += 1
+                clause = missed[index]
+                crossed = clause.start < spill
+            }
+            if end > clause.end {
+                crossed = true
+                spill = max(spill, end)
+            }
+            if Self.keeps(run, s, status) {
+                raw.append(TokenSpan(start: Int32(start), end: Int32(end)))
+                if clause.memoizable && !crossed {
+                    packed.append(UInt32(start - clause.start) << 16 | UInt32(end - clause.start))
+                }
+            }
         }
-        memo.insert(clause, hash: hash, packed: packed[...])
+        // Segments cover the run, so later clauses were crossed into: none is left to memoize.
+        finishClause()
+        missed.removeAll(keepingCapacity: true)
     }
 
     /// Joins adjacent segments that are all katakana into one word (ICU's dictionary shreds
     /// katakana words it does not know: マイレージ → マイ|レ|ージ).
     static func repairKatakana(_ raw: [TokenSpan], _ units: UnsafeBufferPointer<UInt16>) -> [TokenSpan] {
-        var out: [TokenSpan] = []
-        out.reserveCapacity(raw.count)
-        var previousKatakana = false
-        for span in raw {
-            var allKatakana = true
-            for i in Int(span.start)..<Int(span.end) where !CharacterClass.isKatakana(units[i]) {
-                allKatakana = false
-                break
+        raw.withUnsafeBufferPointer { raw in
+            [TokenSpan](unsafeUninitializedCapacity: raw.count) { out, count in
+                var k = 0
+                var previousKatakana = false
+                for span in raw {
+                    var allKatakana = true
+                    for i in Int(span.start)..<Int(span.end) where !CharacterClass.isKatakana(units[i]) {
+                        allKatakana = false
+                        break
+                    }
+                    if allKatakana && previousKatakana && out[k - 1].end == span.start {
+                        out[k - 1].end = span.end
+                    } else {
+                        out.initializeElement(at: k, to: span)
+                        k += 1
+                    }
+                    previousKatakana = allKatakana
+                }
+                count = k
             }
-            if allKatakana, previousKatakana, let last = out.last, last.end == span.start {
-                out[out.count - 1].end = span.end
-            } else {
-                out.append(span)
-            }
-            previousKatakana = allKatakana
         }
-        return out
     }
 
     // MARK: Grams
@@ -153,30 +227,34 @@ public final class Analyzer {
     /// Grams over runs of non-space characters: a bigram starting at every character that has a
     /// successor in its run, a unigram for the run's last character.
     /// - Complexity: O(n).
-    static func gramTokens(_ units: UnsafeBufferPointer<UInt16>) -> [TokenSpan] {
-        var grams: [TokenSpan] = []
-        grams.reserveCapacity(units.count)
+    public static func gramTokens(_ units: UnsafeBufferPointer<UInt16>) -> [TokenSpan] {
         let n = units.count
-        var i = 0
-        while i < n {
-            if CharacterClass.isSpace(units[i]) { i += 1; continue }
-            // A run starts at i.
-            var current = i
-            var currentEnd = i + charLength(units, i)
-            while true {
-                if currentEnd < n && !CharacterClass.isSpace(units[currentEnd]) {
-                    let nextEnd = currentEnd + charLength(units, currentEnd)
-                    grams.append(TokenSpan(start: Int32(current), end: Int32(nextEnd)))
-                    current = currentEnd
-                    currentEnd = nextEnd
-                } else {
-                    grams.append(TokenSpan(start: Int32(current), end: Int32(currentEnd)))
-                    break
+        // Every gram starts at a different unit: at most n grams.
+        return [TokenSpan](unsafeUninitializedCapacity: n) { grams, count in
+            var k = 0
+            var i = 0
+            while i < n {
+                if CharacterClass.isSpace(units[i]) { i += 1; continue }
+                // A run starts at i.
+                var current = i
+                var currentEnd = i + charLength(units, i)
+                while true {
+                    if currentEnd < n && !CharacterClass.isSpace(units[currentEnd]) {
+                        let nextEnd = currentEnd + charLength(units, currentEnd)
+                        grams.initializeElement(at: k, to: TokenSpan(start: Int32(current), end: Int32(nextEnd)))
+                        k += 1
+                        current = currentEnd
+                        currentEnd = nextEnd
+                    } else {
+                        grams.initializeElement(at: k, to: TokenSpan(start: Int32(current), end: Int32(currentEnd)))
+                        k += 1
+                        break
+                    }
                 }
+                i = currentEnd
             }
-            i = currentEnd
+            count = k
         }
-        return grams
     }
 
     @inline(__always)

@@ -20,14 +20,14 @@ enum JapaneseFolding {
     static let prolongedSoundMark: UInt16 = 0x30FC
 
     @inline(__always)
-    static func foldBeforeNFKC(_ units: inout [UInt16]) {
+    static func foldBeforeNFKC(_ units: UnsafeMutableBufferPointer<UInt16>) {
         guard units.count > 1 else { return }
         for i in 1..<units.count where units[i] == 0x309B || units[i] == 0x309C {
             if CharacterClass.isKana(units[i - 1]) { units[i] = units[i] == 0x309B ? 0x3099 : 0x309A }
         }
     }
 
-    static func foldAfterNFKC(_ units: inout [UInt16], hiraganaToKatakana: Bool) {
+    static func foldAfterNFKC(_ units: UnsafeMutableBufferPointer<UInt16>, hiraganaToKatakana: Bool) {
         for i in 0..<units.count {
             let u = units[i]
             if u < 0x2010 { if u == 0x7E { units[i] = waveDash }; continue }

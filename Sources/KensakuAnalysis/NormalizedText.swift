@@ -25,31 +25,53 @@ public struct NormalizedText: Sendable {
 
 /// Validating UTF-8 → UTF-16 decoding that records each unit's byte offset.
 enum UTF8Decoding {
-    /// Decodes `bytes`; `offsets[i]` is the byte offset where unit `i` begins, and
-    /// `offsets[units.count]` is `bytes.count`. Both units of a surrogate pair get the offset
-    /// of their code point.
+    /// Decodes `bytes` into `units` (room for `bytes.count` units) and returns the number of
+    /// units; `offsets[i]` (room for `bytes.count + 1`) is the byte offset where unit `i`
+    /// begins, and `offsets[count]` is `bytes.count`. Both units of a surrogate pair get the
+    /// offset of their code point.
     /// - Throws: ``AnalysisError/invalidUTF8(byteOffset:)`` at the first ill-formed sequence
-    ///   (overlong forms, surrogates and values past U+10FFFF are ill-formed).
+    ///   (truncated sequences, stray continuation bytes, overlong forms, surrogates and values
+    ///   past U+10FFFF are ill-formed).
     /// - Complexity: O(n).
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, units: inout [UInt16], offsets: inout [Int32]) throws(AnalysisError) {
-        units.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
-        units.reserveCapacity(bytes.count)
-        offsets.reserveCapacity(bytes.count + 1)
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, units: UnsafeMutablePointer<UInt16>,
+                       offsets: UnsafeMutablePointer<Int32>) throws(AnalysisError) -> Int {
         let n = bytes.count
+        guard let base = bytes.baseAddress, n > 0 else {
+            offsets[0] = 0
+            return 0
+        }
         var i = 0
+        var count = 0
         while i < n {
-            let b0 = bytes[i]
+            let b0 = base[i]
             if b0 < 0x80 {
-                units.append(UInt16(b0)); offsets.append(Int32(i)); i += 1
+                units[count] = UInt16(b0)
+                offsets[count] = Int32(truncatingIfNeeded: i)
+                count += 1
+                i += 1
                 continue
             }
+            // Fast path for the common case in Japanese text: a well-formed 3-byte sequence.
+            if b0 & 0xF0 == 0xE0 && i + 2 < n {
+                let b1 = base[i + 1], b2 = base[i + 2]
+                if b1 & 0xC0 == 0x80 && b2 & 0xC0 == 0x80 {
+                    let scalar = UInt32(b0 & 0x0F) << 12 | UInt32(b1 & 0x3F) << 6 | UInt32(b2 & 0x3F)
+                    if scalar >= 0x800 && (scalar < 0xD800 || scalar > 0xDFFF) {
+                        units[count] = UInt16(truncatingIfNeeded: scalar)
+                        offsets[count] = Int32(truncatingIfNeeded: i)
+                        count += 1
+                        i += 3
+                        continue
+                    }
+                }
+            }
+            // Everything else, and the errors.
             var scalar: UInt32
-            var length: Int
-            if b0 >= 0xC2 && b0 <= 0xDF {
-                length = 2; scalar = UInt32(b0 & 0x1F)
-            } else if b0 >= 0xE0 && b0 <= 0xEF {
+            let length: Int
+            if b0 >= 0xE0 && b0 <= 0xEF {
                 length = 3; scalar = UInt32(b0 & 0x0F)
+            } else if b0 >= 0xC2 && b0 <= 0xDF {
+                length = 2; scalar = UInt32(b0 & 0x1F)
             } else if b0 >= 0xF0 && b0 <= 0xF4 {
                 length = 4; scalar = UInt32(b0 & 0x07)
             } else {
@@ -57,7 +79,7 @@ enum UTF8Decoding {
             }
             guard i + length <= n else { throw .invalidUTF8(byteOffset: i) }
             for k in 1..<length {
-                let b = bytes[i + k]
+                let b = base[i + k]
                 guard b & 0xC0 == 0x80 else { throw .invalidUTF8(byteOffset: i) }
                 scalar = scalar << 6 | UInt32(b & 0x3F)
             }
@@ -66,20 +88,28 @@ enum UTF8Decoding {
             case 4 where scalar < 0x10000 || scalar > 0x10FFFF: throw .invalidUTF8(byteOffset: i)
             default: break
             }
+            let offset = Int32(truncatingIfNeeded: i)
             if scalar < 0x10000 {
-                units.append(UInt16(scalar)); offsets.append(Int32(i))
+                units[count] = UInt16(truncatingIfNeeded: scalar)
+                offsets[count] = offset
+                count += 1
             } else {
                 let v = scalar - 0x10000
-                units.append(UInt16(0xD800 + (v >> 10))); offsets.append(Int32(i))
-                units.append(UInt16(0xDC00 + (v & 0x3FF))); offsets.append(Int32(i))
+                units[count] = UInt16(truncatingIfNeeded: 0xD800 + (v >> 10))
+                units[count + 1] = UInt16(truncatingIfNeeded: 0xDC00 + (v & 0x3FF))
+                offsets[count] = offset
+                offsets[count + 1] = offset
+                count += 2
             }
             i += length
         }
-        offsets.append(Int32(n))
+        offsets[count] = Int32(truncatingIfNeeded: n)
+        return count
     }
 }
 
-/// Reusable normalization buffers (one set per analyzer, so per thread).
+/// Reusable normalization buffers (one set per analyzer, so per thread). The buffers only
+/// grow; each call uses a prefix of them.
 struct Normalizer {
     private var source: [UInt16] = []
     private var sourceOffsets: [Int32] = []
@@ -91,9 +121,19 @@ struct Normalizer {
     /// - Parameter offsets: compute the source byte ranges (`false` leaves them empty, for
     ///   indexing, which needs only the terms).
     mutating func normalize(_ bytes: UnsafeBufferPointer<UInt8>, hiraganaToKatakana: Bool, offsets wantOffsets: Bool = true) throws(AnalysisError) -> NormalizedText {
-        try UTF8Decoding.decode(bytes, units: &source, offsets: &sourceOffsets)
-        JapaneseFolding.foldBeforeNFKC(&source)
-        var capacity = source.count + source.count / 2 + 16
+        // Decode into the source buffers (a UTF-8 byte makes at most one UTF-16 unit).
+        if source.count < bytes.count { source = [UInt16](repeating: 0, count: max(bytes.count, 2 * source.count)) }
+        if sourceOffsets.count < bytes.count + 1 { sourceOffsets = [Int32](repeating: 0, count: max(bytes.count + 1, 2 * sourceOffsets.count)) }
+        let length = try source.withUnsafeMutableBufferPointer { (units) throws(AnalysisError) -> Int in
+            try sourceOffsets.withUnsafeMutableBufferPointer { (offsets) throws(AnalysisError) -> Int in
+                let length = try UTF8Decoding.decode(bytes, units: units.baseAddress!, offsets: offsets.baseAddress!)
+                JapaneseFolding.foldBeforeNFKC(UnsafeMutableBufferPointer(rebasing: units[0..<length]))
+                return length
+            }
+        }
+        guard length > 0 else { return NormalizedText(units: [], sourceStart: [], sourceEnd: []) }
+
+        var capacity = length + length / 2 + 16
         var produced = 0
         while true {
             if output.count < capacity {
@@ -102,33 +142,41 @@ struct Normalizer {
                 mapEnd = [Int32](repeating: 0, count: capacity)
             }
             var error: Int32 = 0
-            let cap = Int32(capacity)
+            let cap = Int32(output.count)
             produced = Int(source.withUnsafeBufferPointer { src in
                 output.withUnsafeMutableBufferPointer { out in
                     mapStart.withUnsafeMutableBufferPointer { ms in
                         mapEnd.withUnsafeMutableBufferPointer { me in
-                            kk_normalize_nfkc_cf_mapped(src.baseAddress, Int32(src.count), out.baseAddress,
+                            kk_normalize_nfkc_cf_mapped(src.baseAddress, Int32(length), out.baseAddress,
                                                         ms.baseAddress, me.baseAddress, cap, &error)
                         }
                     }
                 }
             })
-            if error == KK_ICU_BUFFER_OVERFLOW { capacity = max(produced, capacity * 2); continue }
+            if error == KK_ICU_BUFFER_OVERFLOW { capacity = max(produced, output.count * 2); continue }
             if error > 0 || produced < 0 { throw .icu(operation: "unorm2_normalize", code: ICU.errorName(error)) }
             break
         }
-        var units = Array(output[0..<produced])
-        JapaneseFolding.foldAfterNFKC(&units, hiraganaToKatakana: hiraganaToKatakana)
-        guard wantOffsets else { return NormalizedText(units: units, sourceStart: [], sourceEnd: []) }
-        var starts = [Int32](repeating: 0, count: produced)
-        var ends = [Int32](repeating: 0, count: produced)
-        sourceOffsets.withUnsafeBufferPointer { offsets in
-            for i in 0..<produced {
-                starts[i] = offsets[Int(mapStart[i])]
-                ends[i] = offsets[Int(mapEnd[i])]
+        let count = produced
+        let units = output.withUnsafeBufferPointer { out in
+            [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
+                _ = buffer.initialize(from: UnsafeBufferPointer(rebasing: out[0..<count]))
+                JapaneseFolding.foldAfterNFKC(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]), hiraganaToKatakana: hiraganaToKatakana)
+                initialized = count
             }
         }
-        return NormalizedText(units: units, sourceStart: starts, sourceEnd: ends)
+        guard wantOffsets else { return NormalizedText(units: units, sourceStart: [], sourceEnd: []) }
+        return sourceOffsets.withUnsafeBufferPointer { offsets in
+            func mapped(_ map: [Int32]) -> [Int32] {
+                map.withUnsafeBufferPointer { map in
+                    [Int32](unsafeUninitializedCapacity: count) { buffer, initialized in
+                        for i in 0..<count { buffer.initializeElement(at: i, to: offsets[Int(map[i])]) }
+                        initialized = count
+                    }
+                }
+            }
+            return NormalizedText(units: units, sourceStart: mapped(mapStart), sourceEnd: mapped(mapEnd))
+        }
     }
 }
 

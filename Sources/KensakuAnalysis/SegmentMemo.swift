@@ -42,26 +42,36 @@ struct SegmentMemo {
         return h ^ (h >> 29)
     }
 
-    /// The packed segments memoized for `clause`, passed to `body`; false when absent.
-    mutating func lookup(_ clause: UnsafeBufferPointer<UInt16>, hash: UInt64, _ body: (ArraySlice<UInt32>) -> Void) -> Bool {
+    /// Appends the segments memoized for `clause`, shifted by `base`, to `out`; false when the
+    /// clause is not in the memo.
+    mutating func replay(_ clause: UnsafeBufferPointer<UInt16>, hash: UInt64, base: Int32, into out: inout [TokenSpan]) -> Bool {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = slots[slot]
-            if entry.textOffset < 0 { misses += 1; return false }
-            if entry.hash == hash && Int(entry.textLength) == clause.count {
-                let equal = text.withUnsafeBufferPointer { stored in
-                    let start = Int(entry.textOffset)
-                    for i in 0..<clause.count where stored[start + i] != clause[i] { return false }
-                    return true
+            if entry.textOffset < 0 {
+                misses += 1
+                return false
+            }
+            if entry.hash == hash && Int(entry.textLength) == clause.count && stores(clause, at: Int(entry.textOffset)) {
+                hits += 1
+                let start = Int(entry.segmentOffset)
+                segments.withUnsafeBufferPointer { segments in
+                    for s in segments[start..<start + Int(entry.segmentCount)] {
+                        out.append(TokenSpan(start: base + Int32(s >> 16), end: base + Int32(s & 0xFFFF)))
+                    }
                 }
-                if equal {
-                    hits += 1
-                    let start = Int(entry.segmentOffset)
-                    body(segments[start..<start + Int(entry.segmentCount)])
-                    return true
-                }
+                return true
             }
             slot = (slot + 1) & mask
+        }
+    }
+
+    /// Whether the text arena holds `clause` at `offset`.
+    @inline(__always)
+    private func stores(_ clause: UnsafeBufferPointer<UInt16>, at offset: Int) -> Bool {
+        text.withUnsafeBufferPointer { stored in
+            for i in 0..<clause.count where stored[offset + i] != clause[i] { return false }
+            return true
         }
     }
 

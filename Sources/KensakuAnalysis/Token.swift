@@ -26,6 +26,8 @@ public struct AnalyzedText: Sendable {
     public var text: NormalizedText
     public var words: [TokenSpan]
     public var grams: [TokenSpan]
+    /// Numbers and era years with their canonical values (see ``JapaneseNumbers``).
+    public var numbers: [NumberToken] = []
 
     /// The term of a token as a string.
     public func term(_ token: TokenSpan) -> String {
@@ -38,4 +40,11 @@ public struct AnalyzedText: Sendable {
     }
 
     public func tokens(_ kind: TokenKind) -> [TokenSpan] { kind == .word ? words : grams }
+
+    public init(text: NormalizedText, words: [TokenSpan], grams: [TokenSpan], numbers: [NumberToken] = []) {
+        self.text = text
+        self.words = words
+        self.grams = grams
+        self.numbers = numbers
+    }
 }

@@ -144,6 +144,7 @@ final class IndexWorker: @unchecked Sendable {
             if field.spec.analyzed {
                 let wordPrefix = InMemorySegment.prefix(field: field.number, kind: .word)
                 let gramPrefix = InMemorySegment.prefix(field: field.number, kind: .gram)
+                let numberPrefix = InMemorySegment.prefix(field: field.number, kind: .number)
                 for value in field.values {
                     var copy = value
                     let analyzed = try copy.withUTF8 { bytes in try analyzer.analyze(utf8: bytes, offsets: false) }
@@ -155,6 +156,12 @@ final class IndexWorker: @unchecked Sendable {
                         for token in analyzed.grams {
                             segment.add(prefix: gramPrefix, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),
                                         position: UInt32(base + Int(token.start)))
+                        }
+                    }
+                    for number in analyzed.numbers {
+                        let term = Array(TermKey.numberTerm(value: number.value, length: Int(number.end - number.start)).utf16)
+                        term.withUnsafeBufferPointer {
+                            segment.add(prefix: numberPrefix, $0, position: UInt32(base + Int(number.start)))
                         }
                     }
                     length += analyzed.grams.count

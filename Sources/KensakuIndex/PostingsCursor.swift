@@ -2,7 +2,10 @@
 /// `seek` and `exhausted`, plus each doc's term frequency and positions.
 ///
 /// Decodes a block of 128 docs at a time; `seek` skips whole blocks through the skip data.
-/// Every length and offset is checked against the term's bytes before use.
+/// Positions are read lazily, one block of 128 position deltas at a time: the cursor keeps the
+/// last decoded position block and moves forward through the stream, stepping over position
+/// blocks it does not need by their headers alone. Every length and offset is checked against
+/// the term's bytes before use.
 public struct PostingsCursor {
     public static let exhausted = UInt32.max
 
@@ -11,24 +14,38 @@ public struct PostingsCursor {
     private let fileOffset: Int
     public let docFreq: Int
     private let documentCount: Int
+    /// Positions of all docs (the length of the position stream).
+    private let totalFreq: Int
     private let blocks: Int
     private let skipStart: Int
     private let docsStart: Int
     private let docsEnd: Int
     private let positionsStart: Int
     private let positionsEnd: Int
+    /// Packed position blocks; the tail after them holds `totalFreq % 128` varints.
+    private let positionBlocks: Int
 
     private var block = -1
     private var blockDocs = [UInt32](repeating: 0, count: BitPacking.blockSize)
     private var blockFreqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
     private var blockCount = 0
     private var index = 0
-    /// Byte offset of the positions of the block's first doc.
-    private var blockPositions = 0
     private var nextDocsOffset = 0
     private var previousLastDoc: UInt32 = 0
+    /// Stream index of the first position of the doc block's first doc, and the offset of the
+    /// position block that holds it (block `blockPositionStart >> 7`).
+    private var blockPositionStart = 0
+    private var blockPositionOffset = 0
     /// The current doc, or ``exhausted``.
     public private(set) var doc: UInt32 = 0
+
+    /// Doc `positionDoc` of the block has its first position at stream index `positionUpto`.
+    private var positionDoc = 0
+    private var positionUpto = 0
+    /// The decoded position block (its 128 deltas, or the tail's), and where the next begins.
+    private var positionBlock = -1
+    private var positionNextOffset = 0
+    private var positionDeltas: [UInt32] = []
 
     init(_ bytes: UnsafeRawBufferPointer, docFreq: Int, file: String, fileOffset: Int, documentCount: Int) throws(IndexError) {
         self.bytes = bytes
@@ -36,20 +53,25 @@ public struct PostingsCursor {
         self.fileOffset = fileOffset
         self.docFreq = docFreq
         self.documentCount = documentCount
+        guard docFreq > 0, docFreq <= documentCount else {
+            throw .corrupt(file: file, offset: fileOffset, reason: "document frequency \(docFreq) out of range")
+        }
         var r = ByteReader(bytes, file: file)
         let docsLength = try r.varint(max: bytes.count)
-        let positionsLength = try r.varint(max: bytes.count)
+        totalFreq = try r.varint(max: Int(UInt32.max))
         blocks = (docFreq + BitPacking.blockSize - 1) / BitPacking.blockSize
         skipStart = r.offset
-        docsStart = skipStart + (docFreq > BitPacking.blockSize ? blocks * 20 : 0)
+        docsStart = skipStart + (docFreq > BitPacking.blockSize ? blocks * PostingsEncoder.skipEntrySize : 0)
         docsEnd = docsStart + docsLength
         positionsStart = docsEnd
-        positionsEnd = positionsStart + positionsLength
-        guard docFreq > 0, docFreq <= documentCount, positionsEnd == bytes.count else {
+        positionsEnd = bytes.count
+        positionBlocks = totalFreq / BitPacking.blockSize
+        // Every packed position block takes at least 2 bytes, every tail value 1.
+        guard docsEnd <= positionsEnd, totalFreq >= docFreq,
+              positionBlocks * 2 + totalFreq % BitPacking.blockSize <= positionsEnd - positionsStart else {
             throw .corrupt(file: file, offset: fileOffset, reason: "postings lengths disagree")
         }
         nextDocsOffset = docsStart
-        blockPositions = positionsStart
         try loadBlock(0)
     }
 
@@ -57,10 +79,19 @@ public struct PostingsCursor {
         .corrupt(file: file, offset: fileOffset + at, reason: reason)
     }
 
-    /// Skip entry of `block`: (lastDoc, docsOffset, positionsOffset, maxTf, minLen).
-    private func skipEntry(_ block: Int) throws(IndexError) -> (UInt32, Int, Int, UInt32, UInt32) {
-        var r = ByteReader(bytes, offset: skipStart + block * 20, file: file)
-        return (try r.u32(), Int(try r.u32()), Int(try r.u32()), try r.u32(), try r.u32())
+    private struct SkipEntry {
+        var lastDoc: UInt32
+        var docsOffset: Int
+        var positionOffset: Int
+        var positionStart: Int
+        var maxTf: UInt32
+        var minLength: UInt32
+    }
+
+    private func skipEntry(_ block: Int) throws(IndexError) -> SkipEntry {
+        var r = ByteReader(bytes, offset: skipStart + block * PostingsEncoder.skipEntrySize, file: file)
+        return SkipEntry(lastDoc: try r.u32(), docsOffset: Int(try r.u32()), positionOffset: Int(try r.u32()),
+                         positionStart: Int(try r.u32()), maxTf: try r.u32(), minLength: try r.u32())
     }
 
     private mutating func loadBlock(_ b: Int) throws(IndexError) {
@@ -70,10 +101,16 @@ public struct PostingsCursor {
         }
         if blocks > 1 {
             let entry = try skipEntry(b)
-            nextDocsOffset = docsStart + entry.1
-            blockPositions = positionsStart + entry.2
-            previousLastDoc = b == 0 ? 0 : try skipEntry(b - 1).0
-            guard nextDocsOffset <= docsEnd, blockPositions <= positionsEnd else { throw corrupt("skip entry out of range", skipStart + b * 20) }
+            nextDocsOffset = docsStart + entry.docsOffset
+            previousLastDoc = b == 0 ? 0 : try skipEntry(b - 1).lastDoc
+            blockPositionStart = entry.positionStart
+            blockPositionOffset = positionsStart + entry.positionOffset
+            guard nextDocsOffset <= docsEnd, blockPositionOffset <= positionsEnd, blockPositionStart < totalFreq else {
+                throw corrupt("skip entry out of range", skipStart + b * PostingsEncoder.skipEntrySize)
+            }
+        } else {
+            blockPositionStart = 0
+            blockPositionOffset = positionsStart
         }
         block = b
         let count = min(BitPacking.blockSize, docFreq - b * BitPacking.blockSize)
@@ -83,10 +120,13 @@ public struct PostingsCursor {
             let dw = Int(try r.u8())
             let tw = Int(try r.u8())
             guard dw <= 32, tw <= 32 else { throw corrupt("bad bit width", r.offset) }
-            let docBytes = try r.bytes(BitPacking.byteCount(width: dw))
-            let tfBytes = try r.bytes(BitPacking.byteCount(width: tw))
-            blockDocs.withUnsafeMutableBufferPointer { BitPacking.unpack(docBytes.baseAddress!, width: dw, into: $0.baseAddress!) }
-            blockFreqs.withUnsafeMutableBufferPointer { BitPacking.unpack(tfBytes.baseAddress!, width: tw, into: $0.baseAddress!) }
+            let docsAt = r.offset
+            _ = try r.bytes(BitPacking.byteCount(width: dw))
+            let freqsAt = r.offset
+            _ = try r.bytes(BitPacking.byteCount(width: tw))
+            let base = bytes.baseAddress!
+            blockDocs.withUnsafeMutableBufferPointer { BitPacking.unpackBlock(base + docsAt, width: dw, into: $0.baseAddress!) }
+            blockFreqs.withUnsafeMutableBufferPointer { BitPacking.unpackBlock(base + freqsAt, width: tw, into: $0.baseAddress!) }
             for i in 0..<count {
                 current &+= blockDocs[i]
                 blockDocs[i] = current
@@ -112,8 +152,8 @@ public struct PostingsCursor {
         blockCount = count
         index = 0
         doc = blockDocs[0]
-        positionCursor = blockPositions
         positionDoc = 0
+        positionUpto = blockPositionStart
     }
 
     /// Term frequency in the current doc.
@@ -142,7 +182,7 @@ public struct PostingsCursor {
             var lo = block + 1, hi = blocks
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if try skipEntry(mid).0 < target { lo = mid + 1 } else { hi = mid }
+                if try skipEntry(mid).lastDoc < target { lo = mid + 1 } else { hi = mid }
             }
             try loadBlock(lo)
             if doc == Self.exhausted { return doc }
@@ -150,7 +190,7 @@ public struct PostingsCursor {
         while index < blockCount && blockDocs[index] < target { index += 1 }
         if index == blockCount {
             // Only a corrupt skip entry gets here: its lastDoc promised a doc ≥ target.
-            throw corrupt("skip data disagrees with the block", skipStart + block * 20)
+            throw corrupt("skip data disagrees with the block", skipStart + block * PostingsEncoder.skipEntrySize)
         }
         doc = blockDocs[index]
         return doc
@@ -160,54 +200,135 @@ public struct PostingsCursor {
     public func blockBounds() throws(IndexError) -> (lastDoc: UInt32, maxFrequency: UInt32, minLength: UInt32) {
         if blocks > 1 {
             let e = try skipEntry(block)
-            return (e.0, e.3, e.4)
+            return (e.lastDoc, e.maxTf, e.minLength)
         }
         return (blockDocs[blockCount - 1], blockFreqs[0..<blockCount].max() ?? 1, 0)
     }
 
-    private var positionCursor = 0
-    private var positionDoc = 0
-
     /// The positions of the current doc, appended to `out` (increasing).
-    /// - Complexity: O(bytes of the positions of this doc and of the block's earlier docs not
-    ///   read yet); skipping counts varint terminators without decoding them.
+    /// - Complexity: O(tf + 128 · position blocks decoded); the position blocks of skipped docs
+    ///   are stepped over by their headers, not decoded.
     public mutating func positions(into out: inout [UInt32]) throws(IndexError) {
         if positionDoc > index {
-            positionCursor = blockPositions
             positionDoc = 0
+            positionUpto = blockPositionStart
         }
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { throw corrupt("no positions", positionsStart) }
-        var offset = positionCursor
-        let end = positionsEnd
-        // Skip the positions of earlier docs of the block: count terminator bytes.
-        var toSkip = 0
+        var upto = positionUpto
         while positionDoc < index {
-            toSkip += Int(blockFreqs[positionDoc])
+            upto += Int(blockFreqs[positionDoc])
             positionDoc += 1
         }
-        while toSkip > 0 {
-            guard offset < end else { throw corrupt("positions run past the end", offset) }
-            if base[offset] < 0x80 { toSkip -= 1 }
-            offset += 1
-        }
+        positionUpto = upto
         let tf = Int(blockFreqs[index])
-        out.reserveCapacity(out.count + tf)
+        guard upto + tf <= totalFreq else { throw corrupt("more positions than the term has", positionsStart) }
+        if positionDeltas.isEmpty { positionDeltas = [UInt32](repeating: 0, count: BitPacking.blockSize) }
+        // Room for all the doc's positions, then each run of deltas summed straight into it.
+        var at = out.count
+        out.append(contentsOf: repeatElement(0, count: tf))
+        var remaining = tf
         var position: UInt32 = 0
-        for _ in 0..<tf {
-            var value: UInt32 = 0
-            var shift: UInt32 = 0
-            while true {
-                guard offset < end, shift < 35 else { throw corrupt("bad position varint", offset) }
-                let byte = base[offset]
-                offset += 1
-                value |= UInt32(byte & 0x7F) << shift
-                if byte < 0x80 { break }
-                shift += 7
+        while remaining > 0 {
+            let k = upto >> 7
+            if k != positionBlock { try loadPositionBlock(k) }
+            let i = upto & (BitPacking.blockSize - 1)
+            let n = min(BitPacking.blockSize - i, remaining)
+            position = positionDeltas.withUnsafeBufferPointer { deltas in
+                out.withUnsafeMutableBufferPointer { values in
+                    var p = position
+                    for j in 0..<n {
+                        p &+= deltas[i &+ j]
+                        values[at &+ j] = p
+                    }
+                    return p
+                }
             }
-            position &+= value
-            out.append(position)
+            at += n
+            upto += n
+            remaining -= n
         }
         positionDoc = index + 1
-        positionCursor = offset
+        positionUpto = upto
+    }
+
+    /// A packed position block's header at `offset`: its low-bit width, exception count,
+    /// exception high-bit width, where its packed bits start and its whole length.
+    @inline(__always)
+    private func positionBlockHeader(_ offset: Int) throws(IndexError) -> (width: Int, exceptions: Int, highWidth: Int, dataAt: Int, length: Int) {
+        guard offset >= 0, offset + 2 <= positionsEnd else { throw corrupt("position block runs past the end", offset) }
+        let width = Int(bytes[offset])
+        let exceptions = Int(bytes[offset + 1])
+        var highWidth = 0
+        var dataAt = offset + 2
+        var length = 2 + BitPacking.byteCount(width: width)
+        if exceptions > 0 {
+            guard dataAt < positionsEnd else { throw corrupt("position block runs past the end", offset) }
+            highWidth = Int(bytes[dataAt])
+            dataAt += 1
+            length += 1 + exceptions + BitPacking.byteCount(count: exceptions, width: highWidth)
+        }
+        guard width <= 32, exceptions <= BitPacking.blockSize,
+              exceptions == 0 || (highWidth >= 1 && width + highWidth <= 32) else {
+            throw corrupt("bad position block header", offset)
+        }
+        guard length <= positionsEnd - offset else { throw corrupt("position block runs past the end", offset) }
+        return (width, exceptions, highWidth, dataAt, length)
+    }
+
+    /// Decodes position block `k` into `positionDeltas`, starting from the nearest known
+    /// block before it: the one after the decoded block, or the doc block's first.
+    private mutating func loadPositionBlock(_ k: Int) throws(IndexError) {
+        guard k <= positionBlocks else { throw corrupt("position block out of range", positionsStart) }
+        var at: Int
+        var offset: Int
+        let anchor = blockPositionStart >> 7
+        if positionBlock >= 0 && positionBlock < k && positionBlock + 1 >= anchor {
+            at = positionBlock + 1
+            offset = positionNextOffset
+        } else {
+            at = anchor
+            offset = blockPositionOffset
+        }
+        guard at <= k else { throw corrupt("position stream out of order", offset) }
+        while at < k {
+            offset += try positionBlockHeader(offset).length
+            at += 1
+        }
+        positionBlock = -1
+        let base = bytes.baseAddress!
+        if k < positionBlocks {
+            let header = try positionBlockHeader(offset)
+            let width = header.width
+            let exceptions = header.exceptions
+            let dataAt = header.dataAt
+            let end = positionsEnd
+            var bad = false
+            positionDeltas.withUnsafeMutableBufferPointer { deltas in
+                let out = deltas.baseAddress!
+                BitPacking.unpackBlock(base + dataAt, width: width, into: out)
+                guard exceptions > 0 else { return }
+                let indicesAt = dataAt + BitPacking.byteCount(width: width)
+                let highAt = indicesAt + exceptions
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BitPacking.blockSize) { high in
+                    BitPacking.unpack(base + highAt, readable: end - highAt, count: exceptions, width: header.highWidth, into: high.baseAddress!)
+                    let indices = (base + indicesAt).assumingMemoryBound(to: UInt8.self)
+                    for j in 0..<exceptions {
+                        let i = Int(indices[j])
+                        if i >= BitPacking.blockSize {
+                            bad = true
+                            return
+                        }
+                        out[i] |= high[j] &<< UInt32(width)
+                    }
+                }
+            }
+            if bad { throw corrupt("bad exception index", offset) }
+            positionNextOffset = offset + header.length
+        } else {
+            var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<positionsEnd]), offset: offset, file: file)
+            let count = totalFreq % BitPacking.blockSize
+            for j in 0..<count { positionDeltas[j] = UInt32(try r.varint(max: Int(UInt32.max))) }
+            positionNextOffset = r.offset
+        }
+        positionBlock = k
     }
 }

@@ -1,22 +1,39 @@
 /// Encodes one term's postings in the final format (see `Index/FORMAT.md`):
 ///
-///     TermPostings := docsLen:varint posLen:varint Skip{blocks, if docFreq > 128} Docs Positions
-///     Skip         := lastDoc:u32 docsOffset:u32 posOffset:u32 maxTf:u32 minLen:u32
+///     TermPostings := docsLen:varint totalFreq:varint Skip{blocks, if docFreq > 128} Docs Positions
+///     Skip         := lastDoc:u32 docsOffset:u32 posOffset:u32 posStart:u32 maxTf:u32 minLen:u32
 ///     Docs         := FullBlock* TailBlock?
 ///     FullBlock    := docWidth:u8 tfWidth:u8 packed(docDelta ×128) packed(tf-1 ×128)
 ///     TailBlock    := (docDelta:varint tf:varint)*          (fewer than 128 docs)
-///     Positions    := (positionDelta:varint × tf)*          (per doc, in doc order)
+///     Positions    := PosBlock{⌊totalFreq/128⌋} PosTail
+///     PosBlock     := width:u8 exceptions:u8 highWidth:u8{if exceptions > 0}
+///                     packed(low bits ×128, width) index:u8{exceptions} packed(high bits, highWidth){exceptions}
+///     PosTail      := positionDelta:varint{totalFreq mod 128}
 ///
 /// `docDelta` is relative to the previous doc of the term (0 before the first); a block's first
-/// delta is relative to the previous block's `lastDoc`. Skip offsets are relative to the start
-/// of `Docs` and `Positions`. `maxTf` and `minLen` bound the block's best BM25 score
-/// (block-max WAND).
+/// delta is relative to the previous block's `lastDoc`. The positions of all docs form one
+/// stream of `positionDelta`s (each doc's first from 0), cut in blocks of 128 values; a
+/// position block is patched frame of reference: the `width` low bits of every value, then the
+/// values that do not fit ("exceptions": their index and `value >> width`). `width` is chosen
+/// per block to make it smallest, so one doc's large first delta does not widen a whole block.
+/// A block's length follows from its header. `posStart` is the index in the stream of the
+/// block's first position, `posOffset` the offset of the position block holding it (block
+/// `posStart / 128`, value `posStart % 128`). Offsets are relative to the start of `Docs` and
+/// `Positions`. `maxTf` and `minLen` bound the block's best BM25 score (block-max WAND).
 struct PostingsEncoder {
+    static let skipEntrySize = 24
+
     private var docBuffer: [UInt8] = []
     private var positionBuffer: [UInt8] = []
     private var skip: [UInt8] = []
     private var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
     private var tfs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    /// The position deltas of the term, and the byte offset of each position block.
+    private var positionDeltas: [UInt32] = []
+    private var positionBlockOffsets: [Int] = []
+    private var low = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    private var high = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    private var bitCounts = [Int](repeating: 0, count: 33)
 
     /// Appends the encoded postings to `out`.
     /// - Parameters:
@@ -25,8 +42,8 @@ struct PostingsEncoder {
     ///   - lengths: the field length of each doc (for the skip data's `minLen`).
     mutating func encode(docs: [UInt32], freqs: [UInt32], positions: [UInt32], lengths: UnsafeBufferPointer<UInt32>, into out: inout [UInt8]) {
         docBuffer.removeAll(keepingCapacity: true)
-        positionBuffer.removeAll(keepingCapacity: true)
         skip.removeAll(keepingCapacity: true)
+        encodePositions(freqs: freqs, positions: positions)
         let n = docs.count
         let blockSize = BitPacking.blockSize
         var previous: UInt32 = 0
@@ -35,13 +52,14 @@ struct PostingsEncoder {
         while start < n {
             let end = min(start + blockSize, n)
             let docsOffset = UInt32(docBuffer.count)
-            let posOffset = UInt32(positionBuffer.count)
+            let posStart = positionIndex
             var maxTf: UInt32 = 0
             var minLen = UInt32.max
             for i in start..<end {
                 maxTf = max(maxTf, freqs[i])
                 let length = Int(docs[i]) < lengths.count ? lengths[Int(docs[i])] : 0
                 minLen = min(minLen, length)
+                positionIndex += Int(freqs[i])
             }
             if end - start == blockSize {
                 for i in start..<end {
@@ -55,8 +73,8 @@ struct PostingsEncoder {
                         let tw = BitPacking.width(t)
                         docBuffer.append(UInt8(dw))
                         docBuffer.append(UInt8(tw))
-                        BitPacking.pack(d, width: dw, into: &docBuffer)
-                        BitPacking.pack(t, width: tw, into: &docBuffer)
+                        BitPacking.packBlock(d, width: dw, into: &docBuffer)
+                        BitPacking.packBlock(t, width: tw, into: &docBuffer)
                     }
                 }
             } else {
@@ -66,28 +84,99 @@ struct PostingsEncoder {
                     previous = docs[i]
                 }
             }
-            for i in start..<end {
-                var last: UInt32 = 0
-                for _ in 0..<Int(freqs[i]) {
-                    let p = positions[positionIndex]
-                    VarInt.append(p - last, to: &positionBuffer)
-                    last = p
-                    positionIndex += 1
-                }
-            }
             if n > blockSize {
                 skip.appendLE(docs[end - 1])
                 skip.appendLE(docsOffset)
-                skip.appendLE(posOffset)
+                skip.appendLE(UInt32(positionBlockOffsets[posStart / blockSize]))
+                skip.appendLE(UInt32(posStart))
                 skip.appendLE(maxTf)
                 skip.appendLE(minLen)
             }
             start = end
         }
         VarInt.append(docBuffer.count, to: &out)
-        VarInt.append(positionBuffer.count, to: &out)
+        VarInt.append(positions.count, to: &out)
         out.append(contentsOf: skip)
         out.append(contentsOf: docBuffer)
         out.append(contentsOf: positionBuffer)
+    }
+
+    /// Fills `positionBuffer` with the position blocks and `positionBlockOffsets` with their
+    /// offsets (the last one the tail's).
+    private mutating func encodePositions(freqs: [UInt32], positions: [UInt32]) {
+        positionBuffer.removeAll(keepingCapacity: true)
+        positionBlockOffsets.removeAll(keepingCapacity: true)
+        positionDeltas.removeAll(keepingCapacity: true)
+        positionDeltas.reserveCapacity(positions.count)
+        var index = 0
+        for tf in freqs {
+            var last: UInt32 = 0
+            for _ in 0..<Int(tf) {
+                let p = positions[index]
+                positionDeltas.append(p - last)
+                last = p
+                index += 1
+            }
+        }
+        let blockSize = BitPacking.blockSize
+        let full = positionDeltas.count / blockSize
+        positionDeltas.withUnsafeBufferPointer { all in
+            for k in 0..<full {
+                positionBlockOffsets.append(positionBuffer.count)
+                encodePositionBlock(UnsafeBufferPointer(rebasing: all[(k * blockSize)..<((k + 1) * blockSize)]))
+            }
+            positionBlockOffsets.append(positionBuffer.count)
+            for v in all[(full * blockSize)...] { VarInt.append(v, to: &positionBuffer) }
+        }
+    }
+
+    /// One patched frame-of-reference block of 128 position deltas: the width that makes the
+    /// block smallest, ties going to fewer exceptions.
+    private mutating func encodePositionBlock(_ values: UnsafeBufferPointer<UInt32>) {
+        // counts[b]: values needing exactly b bits.
+        for b in 0..<bitCounts.count { bitCounts[b] = 0 }
+        var maxBits = 0
+        for v in values {
+            let b = BitPacking.width(v)
+            bitCounts[b] += 1
+            maxBits = max(maxBits, b)
+        }
+        var bestWidth = maxBits
+        var bestCost = BitPacking.byteCount(width: maxBits)
+        var exceptions = 0  // values wider than w
+        var w = maxBits - 1
+        while w >= 0 {
+            exceptions += bitCounts[w + 1]
+            let cost = BitPacking.byteCount(width: w) + 1 + exceptions + BitPacking.byteCount(count: exceptions, width: maxBits - w)
+            if cost < bestCost {
+                bestCost = cost
+                bestWidth = w
+            }
+            w -= 1
+        }
+        let highWidth = maxBits - bestWidth
+        let mask = UInt32(truncatingIfNeeded: BitPacking.mask(bestWidth))
+        var e = 0
+        positionBuffer.append(UInt8(bestWidth))
+        let exceptionCountAt = positionBuffer.count
+        positionBuffer.append(0)
+        if highWidth > 0 { positionBuffer.append(UInt8(highWidth)) }
+        low.withUnsafeMutableBufferPointer { lowValues in
+            high.withUnsafeMutableBufferPointer { highValues in
+                for (i, v) in values.enumerated() {
+                    lowValues[i] = v & mask
+                    if highWidth > 0 && v > mask {
+                        highValues[e] = v >> UInt32(bestWidth)
+                        e += 1
+                    }
+                }
+                BitPacking.packBlock(UnsafeBufferPointer(lowValues), width: bestWidth, into: &positionBuffer)
+                if e > 0 {
+                    for (i, v) in values.enumerated() where v > mask { positionBuffer.append(UInt8(i)) }
+                    BitPacking.pack(UnsafeBufferPointer(rebasing: highValues[0..<e]), width: highWidth, into: &positionBuffer)
+                }
+            }
+        }
+        positionBuffer[exceptionCountAt] = UInt8(e)
     }
 }

@@ -6,6 +6,9 @@ public enum TermKind: UInt8, Sendable {
     case gram = 1
     /// An exact, normalized keyword value (filters and facets).
     case keyword = 2
+    /// A number's canonical value and the length of its text: `value#length` (UTF-16 units),
+    /// at the position of the text (see `JapaneseNumbers`).
+    case number = 3
 
     init(_ kind: TokenKind) { self = kind == .word ? .word : .gram }
 }
@@ -23,6 +26,9 @@ public enum TermKey {
     public static func make(field: Int, kind: TermKind, term: String) -> [UInt8] {
         make(field: field, kind: kind, term: Array(term.utf8))
     }
+
+    /// The term of a number token: `value#length`.
+    public static func numberTerm(value: String, length: Int) -> String { value + "#" + String(length) }
 
     /// The UTF-8 key of an in-memory key (prefix unit `field << 8 | kind`, then UTF-16).
     static func encode(_ key: ArraySlice<UInt16>) -> [UInt8] {

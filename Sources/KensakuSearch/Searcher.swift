@@ -16,6 +16,11 @@ public struct SearchOptions: Sendable {
     public var explain = false
     /// Collect every matching doc id (`--all-ids`).
     public var allIDs = false
+    /// Literal matching only: numbers and era years in other written forms do not match
+    /// (`--exact`; `kensaku bench` uses it, as the peers' oracle is literal).
+    public var exact = false
+    /// Add a bonus for terms of an AND that match close together (on by default).
+    public var proximity = true
     public init() {}
 }
 
@@ -51,20 +56,47 @@ public enum SearchError: Error, CustomStringConvertible {
     }
 }
 
-/// A sorted set of docs with a score each.
+/// A sorted set of docs with a score each, and optionally where the last term matched in
+/// each (`field << 24 | position`, increasing), for proximity.
 struct ScoredDocs {
     var docs: [UInt32] = []
     var scores: [Double] = []
+    var positions: [[UInt32]] = []
+    /// Proximity bonus added by the `and` that made this set, per doc (empty when none).
+    var proximityBonus: [Double] = []
 
+    /// Docs in both, scores added. When both carry positions, the closer their matches, the
+    /// larger the bonus: `1 / (1 + distance / 8)`, at most 1 for adjacent matches.
     static func and(_ a: ScoredDocs, _ b: ScoredDocs) -> ScoredDocs {
         var out = ScoredDocs()
+        let proximity = !a.positions.isEmpty && !b.positions.isEmpty
         var i = 0, j = 0
         while i < a.docs.count && j < b.docs.count {
             if a.docs[i] < b.docs[j] { i += 1 } else if a.docs[i] > b.docs[j] { j += 1 } else {
-                out.docs.append(a.docs[i]); out.scores.append(a.scores[i] + b.scores[j]); i += 1; j += 1
+                var score = a.scores[i] + b.scores[j]
+                if proximity {
+                    let bonus = minimumDistance(a.positions[i], b.positions[j]).map { 1 / (1 + Double($0) / 8) } ?? 0
+                    score += bonus
+                    out.proximityBonus.append(bonus)
+                    out.positions.append(b.positions[j])
+                }
+                out.docs.append(a.docs[i]); out.scores.append(score); i += 1; j += 1
             }
         }
         return out
+    }
+
+    /// The smallest |x − y| between two increasing lists. - Complexity: O(m + n).
+    static func minimumDistance(_ x: [UInt32], _ y: [UInt32]) -> UInt32? {
+        guard !x.isEmpty, !y.isEmpty else { return nil }
+        var best = UInt32.max
+        var i = 0, j = 0
+        while i < x.count && j < y.count {
+            let d = x[i] > y[j] ? x[i] - y[j] : y[j] - x[i]
+            best = min(best, d)
+            if x[i] < y[j] { i += 1 } else { j += 1 }
+        }
+        return best
     }
 
     static func or(_ a: ScoredDocs, _ b: ScoredDocs) -> ScoredDocs {
@@ -114,6 +146,8 @@ public final class Searcher {
     }
 
     public func search(_ query: Query, options: SearchOptions) throws(SearchError) -> SearchResult {
+        var options = options
+        if Self.positiveTermCount(query) < 2 { options.proximity = false }
         var explanations: [UInt32: [String]] = [:]
         var highlights: [String] = []
         var result: ScoredDocs
@@ -158,6 +192,15 @@ public final class Searcher {
                             allDocs: options.allIDs ? result.docs.map(Int.init) : [], highlightTerms: highlights)
     }
 
+    /// Terms that add to the score (not under a NOT).
+    static func positiveTermCount(_ query: Query) -> Int {
+        switch query {
+        case .term: 1
+        case .and(let parts), .or(let parts): parts.reduce(0) { $0 + positiveTermCount($1) }
+        case .not: 0
+        }
+    }
+
     private func facetCounts(field: Int, docs: [UInt32]) throws(IndexError) -> [(String, Int)] {
         var member = [Bool](repeating: false, count: index.documentCount)
         for doc in docs { member[Int(doc)] = true }
@@ -190,7 +233,14 @@ public final class Searcher {
             for part in positives.dropFirst() {
                 if result.docs.isEmpty { break }
                 result = ScoredDocs.and(result, try evaluate(part, options: options, explanations: &explanations, highlights: &highlights, positive: positive))
+                if options.explain && positive {
+                    for (i, bonus) in result.proximityBonus.enumerated() where bonus > 0 {
+                        explanations[result.docs[i], default: []].append(String(format: "proximity: +%.3f = 1/(1 + distance/8)", bonus))
+                    }
+                }
             }
+            result.positions = []
+            result.proximityBonus = []
             for part in parts {
                 guard case .not(let inner) = part, !result.docs.isEmpty else { continue }
                 result = ScoredDocs.minus(result, try evaluate(inner, options: options, explanations: &explanations, highlights: &highlights, positive: !positive))
@@ -221,11 +271,13 @@ public final class Searcher {
         let analyzed = analyzer.analyze(text)
         guard !analyzed.grams.isEmpty else { return ScoredDocs() }
         if positive { highlights.append(analyzed.text.string.trimmingCharacters(in: .whitespaces)) }
-        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly)
+        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: options.proximity && positive)
         var perField: [FieldMatches] = []
         var union = ScoredDocs()
+        let pieces = options.exact ? nil : NumberPieces(analyzed)
         for field in fields {
-            let matches = try matcher.match(analyzed, field: field)
+            var matches = try matcher.match(analyzed, field: field)
+            if let pieces { matches = TermMatcher.union(matches, try matcher.match(pieces, field: field)) }
             union = ScoredDocs.or(union, ScoredDocs(docs: matches.docs, scores: Array(repeating: 0, count: matches.docs.count)))
             perField.append(matches)
         }
@@ -250,6 +302,17 @@ public final class Searcher {
             }
         }
         union.scores = positive ? scores : Array(repeating: 0, count: scores.count)
+        if matcher.collectStarts {
+            var positions = [[UInt32]](repeating: [], count: union.docs.count)
+            for matches in perField where !matches.starts.isEmpty {
+                var j = 0
+                for (i, doc) in matches.docs.enumerated() {
+                    while union.docs[j] != doc { j += 1 }
+                    positions[j].append(contentsOf: matches.starts[i].map { UInt32(matches.field) << 24 | min($0, 0xFF_FFFF) })
+                }
+            }
+            union.positions = positions.map { $0.sorted() }
+        }
         return union
     }
 }

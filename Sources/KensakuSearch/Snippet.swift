@@ -24,10 +24,20 @@ extension Searcher {
     /// A snippet of `text` around the first match of the highlight terms, about `width`
     /// characters wide. Matches are found in the normalized text and highlighted on the
     /// original characters they came from.
-    public func snippet(of text: String, terms: [String], width: Int = 80) -> Snippet {
+    /// With `numbers`, a term with numbers also highlights their other written forms
+    /// (第25条 highlights 第二十五条 as the document wrote it).
+    public func snippet(of text: String, terms: [String], numbers: Bool = true, width: Int = 80) -> Snippet {
         let normalized = normalize(text)
         let units = normalized.units
         var ranges: [Range<Int>] = []  // byte ranges in the original
+        var documentNumbers: [NumberToken]?
+        for term in terms where numbers {
+            guard let pieces = NumberPieces(analyzerForSnippets.analyze(term)) else { continue }
+            if documentNumbers == nil { documentNumbers = units.withUnsafeBufferPointer { JapaneseNumbers.recognize($0) } }
+            for r in pieces.matches(in: units, numbers: documentNumbers ?? []) where !r.isEmpty {
+                ranges.append(normalized.sourceRange(r.lowerBound, r.upperBound))
+            }
+        }
         for term in terms {
             let needle = Array(normalize(term).units)
             guard !needle.isEmpty, needle.count <= units.count else { continue }

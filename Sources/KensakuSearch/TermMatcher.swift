@@ -8,6 +8,9 @@ struct FieldMatches {
     var docs: [UInt32] = []
     var frequencies: [UInt32] = []
     var aligned: [UInt32] = []
+    /// With ``TermMatcher/collectStarts``: the first match starts in each doc (up to
+    /// ``TermMatcher/maxStarts``), for proximity scoring.
+    var starts: [[UInt32]] = []
 }
 
 /// Finds every occurrence of a term through the gram postings, checking positions, and
@@ -21,9 +24,18 @@ struct FieldMatches {
 struct TermMatcher {
     let index: IndexReader
     let wordsOnly: Bool
+    /// Record where matches start (for proximity between the terms of a query).
+    var collectStarts = false
+    static let maxStarts = 32
+
+    init(index: IndexReader, wordsOnly: Bool, collectStarts: Bool = false) {
+        self.index = index
+        self.wordsOnly = wordsOnly
+        self.collectStarts = collectStarts
+    }
 
     /// One source of positions at a fixed offset from the match start.
-    private struct Source {
+    struct Source {
         var offset: UInt32
         var cursors: [PostingsCursor]
         var totalFreq: Int
@@ -152,6 +164,7 @@ struct TermMatcher {
                 result.docs.append(doc)
                 result.frequencies.append(tf[Int(doc)])
                 result.aligned.append(aligned)
+                if collectStarts { result.starts.append([]) }
             }
             return result
         }
@@ -190,6 +203,7 @@ struct TermMatcher {
             } else {
                 count = UInt32(sources[0].frequency(target))
             }
+            var startsValid = positionsNeeded
             if count > 0 {
                 var aligned: UInt32 = 0
                 if wholeWord {
@@ -201,9 +215,10 @@ struct TermMatcher {
                         break
                     }
                     if allOnDoc {
-                        if !positionsNeeded {
+                        if !startsValid {
                             try sources[0].positions(target, into: &lists[0])
                             starts = lists[0].map { $0 - sources[0].offset }
+                            startsValid = true
                         }
                         for i in words.indices { try words[i].positions(target, into: &wordLists[i]) }
                         for start in starts where words.indices.allSatisfy({ contains(wordLists[$0], start + words[$0].offset) }) {
@@ -215,6 +230,13 @@ struct TermMatcher {
                     result.docs.append(target)
                     result.frequencies.append(wordsOnly ? aligned : count)
                     result.aligned.append(aligned)
+                    if collectStarts {
+                        if !startsValid {
+                            try sources[0].positions(target, into: &lists[0])
+                            starts = lists[0].map { $0 - sources[0].offset }
+                        }
+                        result.starts.append(Array(starts.prefix(Self.maxStarts)))
+                    }
                 }
             }
             target = target + 1
@@ -241,7 +263,7 @@ struct TermMatcher {
         starts.removeLast(starts.count - kept)
     }
 
-    private func isOneCharacter(_ gram: TokenSpan, _ units: [UInt16]) -> Bool {
+    func isOneCharacter(_ gram: TokenSpan, _ units: [UInt16]) -> Bool {
         gram.length == 1 || (gram.length == 2 && (0xD800...0xDBFF).contains(units[Int(gram.start)]))
     }
 

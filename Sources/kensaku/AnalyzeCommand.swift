@@ -32,11 +32,19 @@ struct AnalyzeCommand: ParsableCommand {
                 ]
             }
         }
+        let numbers: [[String: Any]] = analyzed.numbers.map { number in
+            let range = analyzed.text.sourceRange(Int(number.start), Int(number.end))
+            return [
+                "value": number.value, "position": Int(number.start), "length": Int(number.end - number.start),
+                "start_offset": range.lowerBound, "end_offset": range.upperBound,
+                "source": String(decoding: bytes[range], as: UTF8.self),
+            ]
+        }
         if json {
             let object: [String: Any] = [
                 "text": input, "normalized": analyzed.text.string,
                 "icu": ICU.version, "unicode": ICU.unicodeVersion, "analyzer": analyzer.settings.summary,
-                "words": describe(.word), "grams": describe(.gram),
+                "words": describe(.word), "grams": describe(.gram), "numbers": numbers,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
@@ -49,6 +57,12 @@ struct AnalyzeCommand: ParsableCommand {
             for token in describe(kind) {
                 let term = token["term"] as! String
                 print("  \(term)\tpos=\(token["position"]!)\tbytes=\(token["start_offset"]!)..<\(token["end_offset"]!)\t\(token["source"]!)")
+            }
+        }
+        if !numbers.isEmpty {
+            print("numbers:")
+            for n in numbers {
+                print("  \(n["value"]!)#\(n["length"]!)\tpos=\(n["position"]!)\tbytes=\(n["start_offset"]!)..<\(n["end_offset"]!)\t\(n["source"]!)")
             }
         }
     }

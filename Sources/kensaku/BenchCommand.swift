@@ -40,6 +40,8 @@ struct BenchCommand: ParsableCommand {
         }
         var options = SearchOptions()
         options.limit = k
+        // The harness's oracle is literal: no number or era-year equivalences.
+        options.exact = true
         var latencies = [[Double]](repeating: [], count: lines.count)
         var last = [SearchResult?](repeating: nil, count: lines.count)
         let clock = ContinuousClock()

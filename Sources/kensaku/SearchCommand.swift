@@ -27,6 +27,8 @@ struct SearchCommand: ParsableCommand {
     var filter: [String] = []
     @Option(parsing: .singleValue, help: "Count hits by the values of a keyword field (repeatable).")
     var facet: [String] = []
+    @Flag(help: "Literal matching only: 第25条 no longer finds 第二十五条, nor 2011年 平成二十三年.")
+    var exact = false
     @Flag(help: "Show how each score was computed.")
     var explain = false
     @Flag(help: "Print JSON.")
@@ -44,6 +46,7 @@ struct SearchCommand: ParsableCommand {
         options.limit = max(0, limit)
         options.offset = max(0, offset)
         options.wordsOnly = words
+        options.exact = exact
         options.explain = explain
         options.facets = facet
         options.bm25 = BM25(k1: k1, b: b)
@@ -84,7 +87,7 @@ struct SearchCommand: ParsableCommand {
             // The snippet comes from the first text field with a match, else the first text field.
             var snippet = Snippet(pieces: [], matchCount: 0)
             for field in textFields {
-                let s = searcher.snippet(of: value(field), terms: result.highlightTerms)
+                let s = searcher.snippet(of: value(field), terms: result.highlightTerms, numbers: !exact)
                 if snippet.pieces.isEmpty || (snippet.matchCount == 0 && s.matchCount > 0) { snippet = s }
                 if s.matchCount > 0 { break }
             }

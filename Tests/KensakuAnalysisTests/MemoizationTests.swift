@@ -99,11 +99,12 @@ struct MemoizationTests {
 
 @Suite("Segment memo")
 struct SegmentMemoTests {
-    static func lookup(_ memo: inout SegmentMemo, _ clause: [UInt16]) -> [UInt32]? {
+    /// The packed segments memoized for `clause`, or nil.
+    static func lookup(_ memo: inout SegmentMemo, _ clause: [UInt16], hash: UInt64? = nil) -> [UInt32]? {
         clause.withUnsafeBufferPointer { buffer in
-            var found: [UInt32]?
-            _ = memo.lookup(buffer, hash: SegmentMemo.hash(buffer)) { found = Array($0) }
-            return found
+            var spans: [TokenSpan] = []
+            guard memo.replay(buffer, hash: hash ?? SegmentMemo.hash(buffer), base: 0, into: &spans) else { return nil }
+            return spans.map { UInt32($0.start) << 16 | UInt32($0.end) }
         }
     }
 
@@ -140,9 +141,8 @@ struct SegmentMemoTests {
         var memo = SegmentMemo()
         let long: [UInt16] = Array("甲乙".utf16), short: [UInt16] = Array("甲".utf16)
         long.withUnsafeBufferPointer { memo.insert($0, hash: 42, packed: [7]) }
-        short.withUnsafeBufferPointer { buffer in
-            #expect(!memo.lookup(buffer, hash: 42) { _ in })
-        }
+        #expect(Self.lookup(&memo, short, hash: 42) == nil)
+        #expect(Self.lookup(&memo, long, hash: 42) == [7])
     }
 
     @Test("equal hashes with different text are told apart")
@@ -150,14 +150,20 @@ struct SegmentMemoTests {
         var memo = SegmentMemo()
         let a: [UInt16] = Array("甲".utf16), b: [UInt16] = Array("乙".utf16)
         a.withUnsafeBufferPointer { memo.insert($0, hash: 42, packed: [7]) }
-        b.withUnsafeBufferPointer { buffer in
-            #expect(!memo.lookup(buffer, hash: 42) { _ in })
-            memo.insert(buffer, hash: 42, packed: [8])
-        }
-        var found: [UInt32] = []
-        a.withUnsafeBufferPointer { _ = memo.lookup($0, hash: 42) { found = Array($0) } }
-        #expect(found == [7])
-        b.withUnsafeBufferPointer { _ = memo.lookup($0, hash: 42) { found = Array($0) } }
-        #expect(found == [8])
+        #expect(Self.lookup(&memo, b, hash: 42) == nil)
+        b.withUnsafeBufferPointer { memo.insert($0, hash: 42, packed: [8]) }
+        #expect(Self.lookup(&memo, a, hash: 42) == [7])
+        #expect(Self.lookup(&memo, b, hash: 42) == [8])
+    }
+
+    @Test("replay shifts segments by the clause position")
+    func replayShifts() {
+        var memo = SegmentMemo()
+        let clause: [UInt16] = Array("婦人相談所".utf16)
+        clause.withUnsafeBufferPointer { memo.insert($0, hash: SegmentMemo.hash($0), packed: [0 << 16 | 2, 2 << 16 | 4]) }
+        var spans: [TokenSpan] = [TokenSpan(start: 0, end: 1)]
+        let found = clause.withUnsafeBufferPointer { memo.replay($0, hash: SegmentMemo.hash($0), base: 10, into: &spans) }
+        #expect(found)
+        #expect(spans == [TokenSpan(start: 0, end: 1), TokenSpan(start: 10, end: 12), TokenSpan(start: 12, end: 14)])
     }
 }

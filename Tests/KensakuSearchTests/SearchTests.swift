@@ -8,12 +8,14 @@ import Testing
 enum SearchFixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let seedIndex = packageRoot.appendingPathComponent("Index/seed").path
-    static func makeSearcher() -> Searcher { try! Searcher(index: IndexReader.open(directory: seedIndex)) }
+    static func makeSearcher() throws -> Searcher { try Searcher(index: IndexReader.open(directory: seedIndex)) }
 }
 
 @Suite("Search on the seed report")
 struct SearchTests {
-    let searcher = SearchFixtures.makeSearcher()
+    let searcher: Searcher
+
+    init() throws { searcher = try SearchFixtures.makeSearcher() }
 
     /// The brute-force oracle: docs whose normalized stored text contains every term.
     func oracle(_ terms: [String]) throws -> Set<String> {

@@ -1,0 +1,209 @@
+import Foundation
+
+/// Recognizes numbers and era years in normalized text, so that 第25条 finds 第二十五条 and
+/// 2011年 finds 平成二十三年.
+///
+/// A number becomes an extra token at the position of its text, carrying its canonical value
+/// (ASCII digits, with a decimal point only for non-integers). Recognized forms:
+/// - ASCII digits (full-width digits are ASCII after NFKC), with `,` thousands groups
+///   (4,647) and a decimal point (1.2万);
+/// - kanji numerals with the positional markers 十 百 千 万 億 兆 (二十五, 三千五百, 十万二千五百);
+/// - the legal forms 壱 弐 参 拾 (and 萬 阡 仟 佰 陌);
+/// - digit-by-digit kanji containing 〇 (二〇一一);
+/// - mixtures (10万2500, 1.2万).
+///
+/// Only real numbers count. A run of kanji numerals that is a single character (一 in 一般,
+/// 統一, 一部, 一時; 参 in 参加) is a number only after 第 or before a counter
+/// (``counters``); a run that starts with 万, 億 or 兆 (万一) or that is not a well-formed
+/// numeral (七五三) is not a number.
+///
+/// Era years: 明治, 大正, 昭和, 平成 or 令和, then a number or 元, then 年, give a second token
+/// whose value is the Gregorian year, spanning the era name and the number (平成二十三 → 2011).
+/// A year outside the era's range (平成40年) is left as written: no Gregorian year is made up.
+public enum JapaneseNumbers {
+    /// Characters that make a following single numeral numeric.
+    public static let counters: Set<UInt16> = Set("条項号年月日人円回件歳名倍款目章節編度割箇かヶ期週".utf16)
+
+    static let digits: [UInt16: Int] = {
+        var table: [UInt16: Int] = [:]
+        for (value, chars) in ["〇零", "一壱壹", "二弐貳", "三参參", "四", "五", "六", "七", "八", "九"].enumerated() {
+            for c in chars.utf16 { table[c] = value }
+        }
+        return table
+    }()
+
+    /// Positional markers below 万.
+    static let smallUnits: [UInt16: Int] = {
+        var table: [UInt16: Int] = [:]
+        for (value, chars) in [(10, "十拾"), (100, "百佰陌"), (1000, "千阡仟")] { for c in chars.utf16 { table[c] = value } }
+        return table
+    }()
+
+    /// 万 億 兆.
+    static let largeUnits: [UInt16: Int] = {
+        var table: [UInt16: Int] = [:]
+        for (value, chars) in [(10_000, "万萬"), (100_000_000, "億"), (1_000_000_000_000, "兆")] { for c in chars.utf16 { table[c] = value } }
+        return table
+    }()
+
+    static let eras: [(name: [UInt16], start: Int, last: Int)] = [
+        (Array("明治".utf16), 1868, 45), (Array("大正".utf16), 1912, 15), (Array("昭和".utf16), 1926, 64),
+        (Array("平成".utf16), 1989, 31), (Array("令和".utf16), 2019, 99),
+    ]
+
+    static let dai: UInt16 = 0x7B2C  // 第
+    static let nen: UInt16 = 0x5E74  // 年
+    static let gen: UInt16 = 0x5143  // 元
+
+    @inline(__always)
+    static func isASCIIDigit(_ u: UInt16) -> Bool { u >= 0x30 && u <= 0x39 }
+
+    /// 1 for every kanji numeral character (digits, legal forms, units), else 0: one load per
+    /// character on the hot path instead of three hash lookups.
+    static let numeralTable: [UInt8] = {
+        var table = [UInt8](repeating: 0, count: 65536)
+        for c in digits.keys { table[Int(c)] = 1 }
+        for c in smallUnits.keys { table[Int(c)] = 1 }
+        for c in largeUnits.keys { table[Int(c)] = 1 }
+        return table
+    }()
+
+    @inline(__always)
+    static func isKanjiNumeral(_ u: UInt16) -> Bool { numeralTable[Int(u)] != 0 }
+
+    /// The numbers in `units`, in order of position; an era year and the number inside it
+    /// both appear (the era year first).
+    public static func recognize(_ units: UnsafeBufferPointer<UInt16>) -> [NumberToken] {
+        var out: [NumberToken] = []
+        let n = units.count
+        var i = 0
+        while i < n {
+            let u = units[i]
+            guard isASCIIDigit(u) || isKanjiNumeral(u) else { i += 1; continue }
+            // The longest run of numeral characters (digits, kanji numerals, separators between digits).
+            var end = i
+            while end < n {
+                let c = units[end]
+                if isASCIIDigit(c) || isKanjiNumeral(c) {
+                    end += 1
+                } else if (c == 0x2C || c == 0x2E), end > i, isASCIIDigit(units[end - 1]), end + 1 < n, isASCIIDigit(units[end + 1]) {
+                    end += 1
+                } else {
+                    break
+                }
+            }
+            if let value = parse(units, i, end), accept(units, i, end) {
+                if let era = eraYear(units, numberStart: i, numberEnd: end, value: value) { out.append(era) }
+                out.append(NumberToken(start: Int32(i), end: Int32(end), value: value))
+            }
+            i = end
+        }
+        // 元年: an era name, 元, 年.
+        var k = 2
+        while k + 1 < n {
+            if units[k] == gen, units[k + 1] == nen {
+                for era in eras where units[k - 2] == era.name[0] && units[k - 1] == era.name[1] {
+                    out.append(NumberToken(start: Int32(k - 2), end: Int32(k + 1), value: String(era.start)))
+                }
+            }
+            k += 1
+        }
+        out.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+        return out
+    }
+
+    /// Whether a well-formed numeral run counts as a number in its context.
+    static func accept(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> Bool {
+        if (start..<end).contains(where: { isASCIIDigit(units[$0]) }) { return true }
+        if largeUnits[units[start]] != nil { return false }  // 万一
+        if end - start >= 2 { return true }
+        let before = start > 0 ? units[start - 1] : 0
+        let after = end < units.count ? units[end] : 0
+        return before == dai || counters.contains(after)
+    }
+
+    /// The era year ending at a number followed by 年, when the number is in the era's range.
+    static func eraYear(_ units: UnsafeBufferPointer<UInt16>, numberStart: Int, numberEnd: Int, value: String) -> NumberToken? {
+        guard numberEnd < units.count, units[numberEnd] == nen, let year = Int(value), year >= 1 else { return nil }
+        for era in eras where numberStart >= era.name.count {
+            let s = numberStart - era.name.count
+            if (0..<era.name.count).allSatisfy({ units[s + $0] == era.name[$0] }) {
+                guard year <= era.last else { return nil }
+                return NumberToken(start: Int32(s), end: Int32(numberEnd), value: String(era.start + year - 1))
+            }
+        }
+        return nil
+    }
+
+    /// The canonical value of a numeral run, or nil when it is not well formed.
+    static func parse(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> String? {
+        let run = Array(units[start..<end])
+        let hasUnit = run.contains { smallUnits[$0] != nil || largeUnits[$0] != nil }
+        let kanjiDigits = run.filter { digits[$0] != nil }
+        // Digit by digit: kanji digits only, with a 〇.
+        if !hasUnit && !run.contains(where: isASCIIDigit) {
+            guard run.count >= 2, run.contains(0x3007) || run.contains(0x96F6) else {
+                return run.count == 1 ? String(digits[run[0]]!) : nil
+            }
+            return canonical(Decimal(kanjiDigits.reduce(0) { $0 * 10 + digits[$1]! }))
+        }
+        // Positional: sections of up to 千, joined by 万 億 兆; digits may be ASCII (with , and .).
+        var total = Decimal(0)
+        var section = Decimal(0)
+        var current: Decimal?
+        var lastLarge = Int.max
+        var lastSmall = Int.max
+        var i = 0
+        while i < run.count {
+            let c = run[i]
+            if isASCIIDigit(c) {
+                guard current == nil else { return nil }
+                var text = ""
+                while i < run.count, isASCIIDigit(run[i]) || run[i] == 0x2C || run[i] == 0x2E {
+                    if run[i] != 0x2C { text.append(Character(Unicode.Scalar(UInt8(run[i])))) }
+                    i += 1
+                }
+                guard text.filter({ $0 == "." }).count <= 1, let value = Decimal(string: text) else { return nil }
+                current = value
+                continue
+            }
+            if let d = digits[c] {
+                guard current == nil else { return nil }  // two digits in a row: 七五三
+                current = Decimal(d)
+            } else if let unit = smallUnits[c] {
+                guard unit < lastSmall else { return nil }  // 百千 is not a number
+                section += (current ?? 1) * Decimal(unit)
+                current = nil
+                lastSmall = unit
+            } else if let unit = largeUnits[c] {
+                guard unit < lastLarge, current != nil || section != 0 else { return nil }
+                total += (section + (current ?? 0)) * Decimal(unit)
+                section = 0
+                current = nil
+                lastSmall = Int.max
+                lastLarge = unit
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        total += section + (current ?? 0)
+        return canonical(total)
+    }
+
+    /// Integers as plain digits; other values with their decimal point (12000, 0.5).
+    static func canonical(_ value: Decimal) -> String {
+        var v = value
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &v, 0, .plain)
+        if rounded == value { return "\(rounded)" }
+        return "\(value)"
+    }
+}
+
+/// A number found in normalized text: `units[start..<end]` has the value `value`.
+public struct NumberToken: Sendable, Hashable {
+    public var start: Int32
+    public var end: Int32
+    public var value: String
+}

@@ -1,0 +1,68 @@
+import KensakuAnalysis
+
+/// A query term cut at its numbers: text pieces and number pieces, in order. 第25条 is
+/// [text 第][number 25][text 条]; 平成二十三年 is [number 2011][text 年] (an era year is
+/// preferred to the number inside it: the longest number at each place wins).
+struct NumberPieces {
+    enum Piece: Equatable {
+        case text([UInt16])
+        case number(String)
+    }
+
+    var pieces: [Piece]
+
+    /// Nil when the term has no number.
+    init?(_ analyzed: AnalyzedText) {
+        let units = analyzed.text.units
+        var chosen: [NumberToken] = []
+        for number in analyzed.numbers where chosen.last.map({ number.start >= $0.end }) ?? true {
+            chosen.append(number)
+        }
+        guard !chosen.isEmpty else { return nil }
+        var pieces: [Piece] = []
+        var cursor = 0
+        for number in chosen {
+            if Int(number.start) > cursor { pieces.append(.text(Array(units[cursor..<Int(number.start)]))) }
+            pieces.append(.number(number.value))
+            cursor = Int(number.end)
+        }
+        if cursor < units.count { pieces.append(.text(Array(units[cursor...]))) }
+        // Spaces at the ends of a phrase do not constrain the match.
+        if case .text(let t) = pieces.first, t.allSatisfy({ $0 == 0x20 }) { pieces.removeFirst() }
+        if case .text(let t) = pieces.last, t.allSatisfy({ $0 == 0x20 }) { pieces.removeLast() }
+        self.pieces = pieces
+    }
+
+    /// The normalized ranges of `units` where the pieces match in a row, numbers by value
+    /// whatever their written form (`numbers` are the text's recognized numbers).
+    /// - Complexity: O(n · text piece length).
+    func matches(in units: [UInt16], numbers: [NumberToken]) -> [Range<Int>] {
+        var byStart: [Int: [(end: Int, value: String)]] = [:]
+        for n in numbers { byStart[Int(n.start), default: []].append((Int(n.end), n.value)) }
+        var result: [Range<Int>] = []
+        var p = 0
+        while p < units.count {
+            var ends = [p]
+            for piece in pieces {
+                var next: [Int] = []
+                for e in ends {
+                    switch piece {
+                    case .text(let t):
+                        if e + t.count <= units.count && units[e..<(e + t.count)].elementsEqual(t) { next.append(e + t.count) }
+                    case .number(let value):
+                        for n in byStart[e] ?? [] where n.value == value { next.append(n.end) }
+                    }
+                }
+                ends = next
+                if ends.isEmpty { break }
+            }
+            if let end = ends.max() {
+                result.append(p..<end)
+                p = end
+            } else {
+                p += 1
+            }
+        }
+        return result
+    }
+}

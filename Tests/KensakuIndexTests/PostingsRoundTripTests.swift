@@ -1,0 +1,268 @@
+@testable import KensakuIndex
+import Testing
+
+/// Random postings encoded with `PostingsEncoder` and read back with `PostingsCursor`.
+@Suite("Postings round trip")
+struct PostingsRoundTripTests {
+    /// A reproducible generator (SplitMix64).
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// How the term frequencies and the position gaps are drawn.
+    enum Shape: String, CaseIterable, CustomTestStringConvertible {
+        /// tf 1...300, gaps 1...3 (dense: narrow blocks).
+        case tinyGaps
+        /// tf 1...300, gaps up to 200 000 from a first position up to 1 000 000.
+        case bigGaps
+        /// Mostly tf 1...3 with a few up to 300; a large first position, then gaps 1...3 (the
+        /// first delta of each doc is an exception).
+        case bigFirstTinyRest
+        /// tf 1...300; first positions up to 3·2³⁰, gaps up to 2²⁰ (widths up to 32 bits).
+        case huge
+
+        var testDescription: String { rawValue }
+    }
+
+    struct Postings {
+        var documentCount: Int
+        var docs: [UInt32] = []
+        var freqs: [UInt32] = []
+        var positions: [UInt32] = []
+        /// Index in `positions` of each doc's first position.
+        var starts: [Int] = []
+        var lengths: [UInt32] = []
+
+        func positions(ofDocAt i: Int) -> ArraySlice<UInt32> { positions[starts[i]..<(starts[i] + Int(freqs[i]))] }
+
+        /// The index of the first doc ≥ `target`, or `docs.count`.
+        func firstIndex(atLeast target: UInt32) -> Int {
+            var lo = 0, hi = docs.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if docs[mid] < target { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+    }
+
+    static func makePostings(docCount: Int, shape: Shape, seed: UInt64) -> Postings {
+        var g = SeededGenerator(seed: seed &* 1_000_003 &+ UInt64(docCount))
+        // Doc ids: a random subset of 0..<documentCount, sometimes with large gaps.
+        let documentCount = docCount * Int.random(in: 1...4, using: &g) + Int.random(in: 0...3, using: &g)
+        var ids = Array(0..<UInt32(documentCount))
+        ids.shuffle(using: &g)
+        var p = Postings(documentCount: documentCount)
+        p.docs = Array(ids.prefix(docCount)).sorted()
+        p.lengths = (0..<documentCount).map { _ in UInt32.random(in: 1...100_000, using: &g) }
+        for _ in 0..<docCount {
+            let tf: Int
+            switch shape {
+            case .bigFirstTinyRest: tf = Int.random(in: 0..<10, using: &g) == 0 ? Int.random(in: 1...300, using: &g) : Int.random(in: 1...3, using: &g)
+            default: tf = Int.random(in: 1...300, using: &g)
+            }
+            p.freqs.append(UInt32(tf))
+            p.starts.append(p.positions.count)
+            var position: UInt32
+            switch shape {
+            case .tinyGaps: position = UInt32.random(in: 0...3, using: &g)
+            case .bigGaps: position = UInt32.random(in: 0...1_000_000, using: &g)
+            case .bigFirstTinyRest: position = UInt32.random(in: 0...2_000_000, using: &g)
+            case .huge: position = UInt32.random(in: 0...(3 << 30), using: &g)
+            }
+            for k in 0..<tf {
+                if k > 0 {
+                    switch shape {
+                    case .tinyGaps, .bigFirstTinyRest: position += UInt32.random(in: 1...3, using: &g)
+                    case .bigGaps: position += UInt32.random(in: 1...200_000, using: &g)
+                    case .huge: position += UInt32.random(in: 1...(1 << 20), using: &g)
+                    }
+                }
+                p.positions.append(position)
+            }
+        }
+        return p
+    }
+
+    static func encode(_ p: Postings) -> [UInt8] {
+        var encoder = PostingsEncoder()
+        var out: [UInt8] = []
+        p.lengths.withUnsafeBufferPointer { encoder.encode(docs: p.docs, freqs: p.freqs, positions: p.positions, lengths: $0, into: &out) }
+        return out
+    }
+
+    /// Runs `body` on a cursor over the encoded postings, placed between junk bytes so that the
+    /// cursor must keep to its slice.
+    static func withCursor<R>(_ p: Postings, _ body: (inout PostingsCursor) throws -> R) throws -> R {
+        let encoded = encode(p)
+        let buffer = [UInt8](repeating: 0xA5, count: 37) + encoded + [UInt8](repeating: 0xFF, count: 11)
+        return try buffer.withUnsafeBytes { raw in
+            let slice = UnsafeRawBufferPointer(rebasing: raw[37..<(37 + encoded.count)])
+            var cursor = try PostingsCursor(slice, docFreq: p.docs.count, file: "test", fileOffset: 0, documentCount: p.documentCount)
+            return try body(&cursor)
+        }
+    }
+
+    static let docCounts = [1, 127, 128, 129, 1000, 5000]
+
+    @Test("next() visits every doc with its frequency and positions", arguments: docCounts, Shape.allCases)
+    func nextReadsEverything(docCount: Int, shape: Shape) throws {
+        let p = Self.makePostings(docCount: docCount, shape: shape, seed: 1)
+        try Self.withCursor(p) { cursor in
+            #expect(cursor.docFreq == docCount)
+            var positions: [UInt32] = []
+            for i in 0..<docCount {
+                #expect(cursor.doc == p.docs[i])
+                #expect(cursor.frequency == Int(p.freqs[i]))
+                let bounds = try cursor.blockBounds()
+                #expect(bounds.lastDoc >= cursor.doc)
+                #expect(bounds.maxFrequency >= UInt32(cursor.frequency))
+                #expect(bounds.minLength <= p.lengths[Int(cursor.doc)])
+                positions.removeAll()
+                try cursor.positions(into: &positions)
+                #expect(positions[...] == p.positions(ofDocAt: i), "doc \(i)")
+                try cursor.next()
+            }
+            #expect(cursor.doc == PostingsCursor.exhausted)
+            #expect(try cursor.next() == PostingsCursor.exhausted)
+        }
+    }
+
+    @Test("seek() to random targets lands on the first doc at or after each", arguments: docCounts, Shape.allCases)
+    func seekToRandomTargets(docCount: Int, shape: Shape) throws {
+        let p = Self.makePostings(docCount: docCount, shape: shape, seed: 2)
+        var g = SeededGenerator(seed: UInt64(docCount) &+ 77)
+        for _ in 0..<2 {
+            try Self.withCursor(p) { cursor in
+                var target: UInt32 = 0
+                var positions: [UInt32] = []
+                while true {
+                    // Small and large steps, sometimes exactly onto a doc.
+                    let step = Int.random(in: 0..<3, using: &g) == 0 ? UInt32.random(in: 1...UInt32(max(2, p.documentCount / 8)), using: &g)
+                                                                      : UInt32.random(in: 1...4, using: &g)
+                    target += step
+                    var expected = p.firstIndex(atLeast: target)
+                    if Bool.random(using: &g), expected < docCount {
+                        target = p.docs[expected]
+                        expected = p.firstIndex(atLeast: target)
+                    }
+                    let doc = try cursor.seek(target)
+                    guard expected < docCount else {
+                        #expect(doc == PostingsCursor.exhausted)
+                        break
+                    }
+                    #expect(doc == p.docs[expected])
+                    #expect(cursor.frequency == Int(p.freqs[expected]))
+                    if Bool.random(using: &g) {
+                        positions.removeAll()
+                        try cursor.positions(into: &positions)
+                        #expect(positions[...] == p.positions(ofDocAt: expected), "doc \(expected)")
+                    }
+                    if Int.random(in: 0..<4, using: &g) == 0 {
+                        // Interleave next(): the following doc, with its positions.
+                        let next = try cursor.next()
+                        if expected + 1 == docCount {
+                            #expect(next == PostingsCursor.exhausted)
+                            break
+                        }
+                        #expect(next == p.docs[expected + 1])
+                        positions.removeAll()
+                        try cursor.positions(into: &positions)
+                        #expect(positions[...] == p.positions(ofDocAt: expected + 1), "doc \(expected + 1)")
+                        target = next
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("positions(into:) of a random subset of docs (the others skipped)", arguments: docCounts, [0.02, 0.3, 0.9])
+    func positionsOfRandomSubset(docCount: Int, fraction: Double) throws {
+        for shape in Shape.allCases {
+            let p = Self.makePostings(docCount: docCount, shape: shape, seed: 3)
+            var g = SeededGenerator(seed: UInt64(docCount) &+ UInt64(fraction * 1000))
+            try Self.withCursor(p) { cursor in
+                var positions: [UInt32] = []
+                for i in 0..<docCount {
+                    #expect(cursor.doc == p.docs[i])
+                    if Double.random(in: 0..<1, using: &g) < fraction {
+                        positions.removeAll()
+                        try cursor.positions(into: &positions)
+                        #expect(positions[...] == p.positions(ofDocAt: i), "\(shape) doc \(i)")
+                        if Int.random(in: 0..<8, using: &g) == 0 {
+                            // Reading the same doc again gives the same positions, appended.
+                            try cursor.positions(into: &positions)
+                            #expect(positions[Int(p.freqs[i])...] == p.positions(ofDocAt: i), "\(shape) doc \(i) again")
+                        }
+                    }
+                    try cursor.next()
+                }
+                #expect(cursor.doc == PostingsCursor.exhausted)
+            }
+        }
+    }
+
+    @Test("Packed position blocks: smallest width with exceptions, length known from the header")
+    func positionBlockLayout() throws {
+        // One doc, 130 positions: delta 1000 first, then 129 deltas of 1 → one packed block of
+        // width 1 with one exception (index 0, high bits 1000 >> 1 = 500 in 9 bits) and a tail
+        // of two varints.
+        var p = Postings(documentCount: 1)
+        p.docs = [0]
+        p.freqs = [130]
+        p.starts = [0]
+        p.positions = (0..<130).map { UInt32(1000 + $0) }
+        p.lengths = [2000]
+        let bytes = Self.encode(p)
+        var expected: [UInt8] = [0x03, 0x82, 0x01]  // docsLen 3, totalFreq 130
+        expected += [0x00, 0x82, 0x01]  // TailBlock: doc 0, tf 130
+        expected += [0x01, 0x01, 0x09]  // width 1, 1 exception, high width 9
+        expected += [0xFE] + [UInt8](repeating: 0xFF, count: 15)  // low bits: 1000 & 1 = 0, then 127 ones
+        expected += [0x00, 0xF4, 0x01]  // exception at index 0; 500 in 9 bits
+        expected += [0x01, 0x01]  // PosTail: two deltas of 1
+        #expect(bytes == expected)
+        try Self.withCursor(p) { cursor in
+            var positions: [UInt32] = []
+            try cursor.positions(into: &positions)
+            #expect(positions == p.positions)
+        }
+    }
+
+    @Test("Random corruption of encoded postings throws or reads garbage, never traps", arguments: [129, 1000])
+    func randomCorruption(docCount: Int) throws {
+        var g = SeededGenerator(seed: 99 &+ UInt64(docCount))
+        for shape in Shape.allCases {
+            let p = Self.makePostings(docCount: docCount, shape: shape, seed: 4)
+            let clean = Self.encode(p)
+            for trial in 0..<40 {
+                var bytes = clean
+                for _ in 0...(trial % 4) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &g)] = UInt8.random(in: 0...255, using: &g)
+                }
+                bytes.withUnsafeBytes { raw in
+                    do throws(IndexError) {
+                        var cursor = try PostingsCursor(raw, docFreq: p.docs.count, file: "test", fileOffset: 0, documentCount: p.documentCount)
+                        var positions: [UInt32] = []
+                        var steps = 0
+                        while cursor.doc != PostingsCursor.exhausted && steps < 3 * docCount {
+                            positions.removeAll()
+                            if steps % 3 != 1 { try cursor.positions(into: &positions) }
+                            if steps % 5 == 4 { try cursor.seek(cursor.doc &+ 7) } else { try cursor.next() }
+                            steps += 1
+                        }
+                    } catch {
+                        _ = error
+                    }
+                }
+            }
+        }
+    }
+}
