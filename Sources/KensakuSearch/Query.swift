@@ -26,9 +26,15 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
 /// A field name is ASCII letters, digits and `_`. Nesting is limited to ``maxDepth``.
 public struct QueryParser {
     public static let maxDepth = 64
+    /// Most terms in one query: each term costs postings cursors and memory, so a bigger query
+    /// is refused with an error rather than allowed to take unbounded time and memory.
+    public static let maxTerms = 1024
+    /// Longest term or phrase, in characters.
+    public static let maxTermLength = 1024
     private let chars: [Character]
     private var index = 0
     private var depth = 0
+    private var terms = 0
 
     public static func parse(_ text: String) throws(QueryError) -> Query {
         var parser = QueryParser(chars: Array(text))
@@ -123,6 +129,7 @@ public struct QueryParser {
             guard index < chars.count else { throw QueryError(message: "unbalanced '\"'", column: open + 1) }
             index += 1
             guard text.contains(where: { !Self.isSpace($0) }) else { throw QueryError(message: "empty phrase", column: open + 1) }
+            try count(text, column: open + 1)
             return .term(field: field, text: text, phrase: true)
         }
         var text = ""
@@ -133,6 +140,17 @@ public struct QueryParser {
         guard !text.isEmpty else {
             throw QueryError(message: chars[index] == ")" ? "unbalanced ')'" : "expected a term", column: index + 1)
         }
+        try count(text, column: start + 1)
         return .term(field: field, text: text, phrase: false)
+    }
+
+    private mutating func count(_ text: String, column: Int) throws(QueryError) {
+        terms += 1
+        guard terms <= Self.maxTerms else {
+            throw QueryError(message: "too many terms (the limit is \(Self.maxTerms))", column: column)
+        }
+        guard text.count <= Self.maxTermLength else {
+            throw QueryError(message: "term longer than \(Self.maxTermLength) characters", column: column)
+        }
     }
 }

@@ -34,10 +34,14 @@ struct QueryParserTests {
         #expect(throws: QueryError.self) { try QueryParser.parse(text) }
     }
 
-    @Test("A query of 10,000 terms parses")
-    func manyTerms() throws {
-        let text = (0..<10_000).map { "t\($0)" }.joined(separator: " ")
+    @Test("A query of 1,024 terms parses; 10,000 terms and a 1 MB term are refused with a column")
+    func limits() throws {
+        let text = (0..<QueryParser.maxTerms).map { "t\($0)" }.joined(separator: " ")
         guard case .and(let parts) = try QueryParser.parse(text) else { Issue.record("not an AND"); return }
-        #expect(parts.count == 10_000)
+        #expect(parts.count == QueryParser.maxTerms)
+        let tooMany = (0..<10_000).map { "t\($0)" }.joined(separator: " ")
+        #expect(throws: QueryError.self) { try QueryParser.parse(tooMany) }
+        let huge = String(repeating: "の", count: 1 << 20)
+        do { _ = try QueryParser.parse("a " + huge); Issue.record("no error") } catch { #expect(error.column == 3) }
     }
 }
