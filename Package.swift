@@ -38,6 +38,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "kensaku-fuzz",
+            dependencies: [
+                "KensakuAnalysis", "KensakuCorpus", "KensakuIndex", "KensakuSearch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "KensakuAnalysisTests", dependencies: ["KensakuAnalysis"]),
         .testTarget(name: "KensakuCorpusTests", dependencies: ["KensakuCorpus"]),
         .testTarget(name: "KensakuIndexTests", dependencies: ["KensakuIndex", "KensakuCorpus"]),

@@ -136,7 +136,7 @@ public enum JapaneseNumbers {
     }
 
     /// The canonical value of a numeral run, or nil when it is not well formed.
-    static func parse(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> String? {
+    static func parseGeneral(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> String? {
         let run = Array(units[start..<end])
         let hasUnit = run.contains { smallUnits[$0] != nil || largeUnits[$0] != nil }
         let kanjiDigits = run.filter { digits[$0] != nil }
@@ -145,7 +145,7 @@ public enum JapaneseNumbers {
             guard run.count >= 2, run.contains(0x3007) || run.contains(0x96F6) else {
                 return run.count == 1 ? String(digits[run[0]]!) : nil
             }
-            return canonical(Decimal(kanjiDigits.reduce(0) { $0 * 10 + digits[$1]! }))
+            return kanjiDigits.count > 38 ? nil : canonical(kanjiDigits.reduce(Decimal(0)) { $0 * 10 + Decimal(digits[$1]!) })
         }
         // Positional: sections of up to 千, joined by 万 億 兆; digits may be ASCII (with , and .).
         var total = Decimal(0)

@@ -38,9 +38,7 @@ enum BitPacking {
     static func packBlock(_ values: UnsafeBufferPointer<UInt32>, width: Int, into bytes: inout [UInt8]) {
         precondition(values.count == blockSize)
         guard width > 0 else { return }
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: byteCount(width: width)))
-        bytes.withUnsafeMutableBufferPointer { out in
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * 32) { words in
             for lane in 0..<4 {
                 var acc: UInt64 = 0
                 var bits = 0
@@ -49,73 +47,39 @@ enum BitPacking {
                     acc |= UInt64(values[4 * row + lane]) << UInt64(bits)
                     bits += width
                     if bits >= 32 {
-                        let o = start + 16 * word + 4 * lane
-                        out[o] = UInt8(truncatingIfNeeded: acc)
-                        out[o + 1] = UInt8(truncatingIfNeeded: acc >> 8)
-                        out[o + 2] = UInt8(truncatingIfNeeded: acc >> 16)
-                        out[o + 3] = UInt8(truncatingIfNeeded: acc >> 24)
+                        words[4 * word + lane] = UInt32(truncatingIfNeeded: acc).littleEndian
                         word += 1
                         acc >>= 32
                         bits -= 32
                     }
                 }
             }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: words.baseAddress, count: byteCount(width: width)))
         }
     }
 
     /// Unpacks a block of ``blockSize`` values of `width` (0...32) bits from `source`, which
     /// must hold `byteCount(width:)` readable bytes (the caller checks); reads nothing beyond.
-    @inline(__always)
     static func unpackBlock(_ source: UnsafeRawPointer, width: Int, into out: UnsafeMutablePointer<UInt32>) {
-        // A switch on the width lets each case unroll with constant shifts.
-        switch width {
-        case 0: out.update(repeating: 0, count: blockSize)
-        case 1: unpackLanes(source, 1, out)
-        case 2: unpackLanes(source, 2, out)
-        case 3: unpackLanes(source, 3, out)
-        case 4: unpackLanes(source, 4, out)
-        case 5: unpackLanes(source, 5, out)
-        case 6: unpackLanes(source, 6, out)
-        case 7: unpackLanes(source, 7, out)
-        case 8: unpackLanes(source, 8, out)
-        case 9: unpackLanes(source, 9, out)
-        case 10: unpackLanes(source, 10, out)
-        case 11: unpackLanes(source, 11, out)
-        case 12: unpackLanes(source, 12, out)
-        case 13: unpackLanes(source, 13, out)
-        case 14: unpackLanes(source, 14, out)
-        case 15: unpackLanes(source, 15, out)
-        case 16: unpackLanes(source, 16, out)
-        case 17: unpackLanes(source, 17, out)
-        case 18: unpackLanes(source, 18, out)
-        default: unpackLanes(source, width, out)
+        guard width > 0 else {
+            out.update(repeating: 0, count: blockSize)
+            return
         }
-    }
-
-    @inline(__always)
-    private static func unpackLanes(_ source: UnsafeRawPointer, _ width: Int, _ out: UnsafeMutablePointer<UInt32>) {
         #if _endian(little)
-        typealias Lanes = SIMD4<UInt32>
-        let mask = Lanes(repeating: UInt32(truncatingIfNeeded: Self.mask(width)))
+        let mask = SIMD4<UInt32>(repeating: UInt32(truncatingIfNeeded: Self.mask(width)))
         let target = UnsafeMutableRawPointer(out)
-        var word = 0
-        var current = source.loadUnaligned(as: Lanes.self)
-        var shift = 0
+        var bit = 0
         for row in 0..<32 {
-            if shift >= 32 {
-                word += 1
-                current = source.loadUnaligned(fromByteOffset: 16 * word, as: Lanes.self)
-                shift -= 32
+            // Row r holds values 4r ..< 4r+4, at bit r·width of each lane. A value may continue
+            // in the lane's next word, never past the block (each lane ends on a word boundary).
+            let word = bit &>> 5
+            let shift = bit & 31
+            var v = source.loadUnaligned(fromByteOffset: 16 &* word, as: SIMD4<UInt32>.self) &>> UInt32(truncatingIfNeeded: shift)
+            if shift &+ width > 32 {
+                v |= source.loadUnaligned(fromByteOffset: 16 &* (word &+ 1), as: SIMD4<UInt32>.self) &<< UInt32(truncatingIfNeeded: 32 &- shift)
             }
-            var v = current &>> UInt32(truncatingIfNeeded: shift)
-            if shift + width > 32 {
-                // The value continues in the lane's next word (never past the block: the last
-                // value of a lane ends exactly at its last word's end).
-                let next = source.loadUnaligned(fromByteOffset: 16 * (word + 1), as: Lanes.self)
-                v |= next &<< UInt32(truncatingIfNeeded: 32 - shift)
-            }
-            target.storeBytes(of: v & mask, toByteOffset: 16 * row, as: Lanes.self)
-            shift += width
+            target.storeBytes(of: v & mask, toByteOffset: 16 &* row, as: SIMD4<UInt32>.self)
+            bit &+= width
         }
         #else
         let mask = Self.mask(width)

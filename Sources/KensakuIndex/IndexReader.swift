@@ -61,6 +61,7 @@ public final class IndexReader {
         postings = try open(.postings)
         docs = try DocsFileReader(file: open(.docs))
         store = try DocumentStoreReader(file: open(.store))
+        guard manifest.fields.indices.allSatisfy({ manifest.fields[$0].number == $0 }) else { throw .manifest("field numbers are not 0, 1, 2, … in order") }
         guard docs.documentCount == manifest.documentCount, store.documentCount == manifest.documentCount,
               docs.fieldCount == manifest.fields.count else {
             throw .manifest("document or field counts disagree with the files")

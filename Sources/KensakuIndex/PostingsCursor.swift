@@ -22,8 +22,10 @@ public struct PostingsCursor {
     private let docsEnd: Int
     private let positionsStart: Int
     private let positionsEnd: Int
-    /// Packed position blocks; the tail after them holds `totalFreq % 128` varints.
+    /// Packed position blocks (their 3-byte headers start at `positionsStart`, their data at
+    /// `positionDataStart`); the tail after them holds `totalFreq % 128` varints.
     private let positionBlocks: Int
+    private let positionDataStart: Int
 
     private var block = -1
     private var blockDocs = [UInt32](repeating: 0, count: BitPacking.blockSize)
@@ -66,9 +68,10 @@ public struct PostingsCursor {
         positionsStart = docsEnd
         positionsEnd = bytes.count
         positionBlocks = totalFreq / BitPacking.blockSize
-        // Every packed position block takes at least 2 bytes, every tail value 1.
+        positionDataStart = positionsStart + 3 * positionBlocks
+        // Every packed position block takes at least its 3-byte header, every tail value 1.
         guard docsEnd <= positionsEnd, totalFreq >= docFreq,
-              positionBlocks * 2 + totalFreq % BitPacking.blockSize <= positionsEnd - positionsStart else {
+              positionBlocks * 3 + totalFreq % BitPacking.blockSize <= positionsEnd - positionsStart else {
             throw .corrupt(file: file, offset: fileOffset, reason: "postings lengths disagree")
         }
         nextDocsOffset = docsStart
@@ -110,7 +113,7 @@ public struct PostingsCursor {
             }
         } else {
             blockPositionStart = 0
-            blockPositionOffset = positionsStart
+            blockPositionOffset = positionDataStart
         }
         block = b
         let count = min(BitPacking.blockSize, docFreq - b * BitPacking.blockSize)
@@ -156,8 +159,8 @@ public struct PostingsCursor {
         positionUpto = blockPositionStart
     }
 
-    /// Term frequency in the current doc.
-    public var frequency: Int { Int(blockFreqs[index]) }
+    /// Term frequency in the current doc (0 once exhausted).
+    public var frequency: Int { index < blockCount ? Int(blockFreqs[index]) : 0 }
 
     /// Moves to the next doc. - Complexity: amortized O(1).
     @discardableResult
@@ -209,6 +212,7 @@ public struct PostingsCursor {
     /// - Complexity: O(tf + 128 · position blocks decoded); the position blocks of skipped docs
     ///   are stepped over by their headers, not decoded.
     public mutating func positions(into out: inout [UInt32]) throws(IndexError) {
+        guard index < blockCount else { return }  // exhausted: no doc, no positions
         if positionDoc > index {
             positionDoc = 0
             positionUpto = blockPositionStart
@@ -222,60 +226,69 @@ public struct PostingsCursor {
         let tf = Int(blockFreqs[index])
         guard upto + tf <= totalFreq else { throw corrupt("more positions than the term has", positionsStart) }
         if positionDeltas.isEmpty { positionDeltas = [UInt32](repeating: 0, count: BitPacking.blockSize) }
-        // Room for all the doc's positions, then each run of deltas summed straight into it.
-        var at = out.count
-        out.append(contentsOf: repeatElement(0, count: tf))
-        var remaining = tf
+        // The positions are summed straight into `out`'s new storage.
+        var written = 0
+        if #available(macOS 26, *) {
+            try out.append(addingCapacity: tf) { (span: inout OutputSpan<UInt32>) throws(IndexError) in
+                try span.withUnsafeMutableBufferPointer { (buffer, count) throws(IndexError) in
+                    defer { count += written }
+                    try fillPositions(buffer.baseAddress! + count, count: tf, from: upto, written: &written)
+                }
+            }
+        } else {
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: tf))
+            defer { out.removeLast(tf - written) }
+            try out.withUnsafeMutableBufferPointer { (buffer) throws(IndexError) in
+                try fillPositions(buffer.baseAddress! + start, count: tf, from: upto, written: &written)
+            }
+        }
+        positionDoc = index + 1
+        positionUpto = upto + tf
+    }
+
+    /// Writes the `count` positions that start at stream index `start` to `target`, decoding
+    /// position blocks as needed; `written` counts those written (all, unless it throws).
+    @inline(__always)
+    private mutating func fillPositions(_ target: UnsafeMutablePointer<UInt32>, count: Int, from start: Int, written: inout Int) throws(IndexError) {
+        var upto = start
+        var remaining = count
         var position: UInt32 = 0
         while remaining > 0 {
             let k = upto >> 7
             if k != positionBlock { try loadPositionBlock(k) }
             let i = upto & (BitPacking.blockSize - 1)
             let n = min(BitPacking.blockSize - i, remaining)
+            let o = target + written
             position = positionDeltas.withUnsafeBufferPointer { deltas in
-                out.withUnsafeMutableBufferPointer { values in
-                    var p = position
-                    for j in 0..<n {
-                        p &+= deltas[i &+ j]
-                        values[at &+ j] = p
-                    }
-                    return p
+                var p = position
+                for j in 0..<n {
+                    p &+= deltas[i &+ j]
+                    o[j] = p
                 }
+                return p
             }
-            at += n
+            written += n
             upto += n
             remaining -= n
         }
-        positionDoc = index + 1
-        positionUpto = upto
     }
 
-    /// A packed position block's header at `offset`: its low-bit width, exception count,
-    /// exception high-bit width, where its packed bits start and its whole length.
+    /// Block `k`'s header (k < positionBlocks, so within the bytes checked at init): the low-bit
+    /// width, exception count, exception high-bit width and the length of the block's data.
     @inline(__always)
-    private func positionBlockHeader(_ offset: Int) throws(IndexError) -> (width: Int, exceptions: Int, highWidth: Int, dataAt: Int, length: Int) {
-        guard offset >= 0, offset + 2 <= positionsEnd else { throw corrupt("position block runs past the end", offset) }
-        let width = Int(bytes[offset])
-        let exceptions = Int(bytes[offset + 1])
-        var highWidth = 0
-        var dataAt = offset + 2
-        var length = 2 + BitPacking.byteCount(width: width)
-        if exceptions > 0 {
-            guard dataAt < positionsEnd else { throw corrupt("position block runs past the end", offset) }
-            highWidth = Int(bytes[dataAt])
-            dataAt += 1
-            length += 1 + exceptions + BitPacking.byteCount(count: exceptions, width: highWidth)
-        }
-        guard width <= 32, exceptions <= BitPacking.blockSize,
-              exceptions == 0 || (highWidth >= 1 && width + highWidth <= 32) else {
-            throw corrupt("bad position block header", offset)
-        }
-        guard length <= positionsEnd - offset else { throw corrupt("position block runs past the end", offset) }
-        return (width, exceptions, highWidth, dataAt, length)
+    private func positionBlockHeader(_ k: Int) -> (width: Int, exceptions: Int, highWidth: Int, length: Int) {
+        let at = positionsStart + 3 * k
+        let width = Int(bytes[at])
+        let exceptions = Int(bytes[at + 1])
+        let highWidth = Int(bytes[at + 2])
+        return (width, exceptions, highWidth, BitPacking.byteCount(width: width) + PostingsEncoder.exceptionPlaceBytes(exceptions)
+                + BitPacking.byteCount(count: exceptions, width: highWidth))
     }
 
     /// Decodes position block `k` into `positionDeltas`, starting from the nearest known
-    /// block before it: the one after the decoded block, or the doc block's first.
+    /// block before it: the one after the decoded block, or the doc block's first. Blocks in
+    /// between are stepped over by their headers.
     private mutating func loadPositionBlock(_ k: Int) throws(IndexError) {
         guard k <= positionBlocks else { throw corrupt("position block out of range", positionsStart) }
         var at: Int
@@ -290,40 +303,72 @@ public struct PostingsCursor {
         }
         guard at <= k else { throw corrupt("position stream out of order", offset) }
         while at < k {
-            offset += try positionBlockHeader(offset).length
+            offset += positionBlockHeader(at).length
             at += 1
         }
         positionBlock = -1
-        let base = bytes.baseAddress!
         if k < positionBlocks {
-            let header = try positionBlockHeader(offset)
+            let header = positionBlockHeader(k)
             let width = header.width
             let exceptions = header.exceptions
-            let dataAt = header.dataAt
+            guard width <= 32, exceptions <= BitPacking.blockSize,
+                  exceptions == 0 ? header.highWidth == 0 : header.highWidth >= 1 && width + header.highWidth <= 32 else {
+                throw corrupt("bad position block header", positionsStart + 3 * k)
+            }
+            guard offset >= positionsStart, header.length <= positionsEnd - offset else {
+                throw corrupt("position block runs past the end", offset)
+            }
+            let base = bytes.baseAddress!
+            let dataAt = offset
             let end = positionsEnd
             var bad = false
             positionDeltas.withUnsafeMutableBufferPointer { deltas in
                 let out = deltas.baseAddress!
                 BitPacking.unpackBlock(base + dataAt, width: width, into: out)
                 guard exceptions > 0 else { return }
-                let indicesAt = dataAt + BitPacking.byteCount(width: width)
-                let highAt = indicesAt + exceptions
+                let placesAt = dataAt + BitPacking.byteCount(width: width)
+                let highAt = placesAt + PostingsEncoder.exceptionPlaceBytes(exceptions)
+                let shift = UInt32(width)
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BitPacking.blockSize) { high in
                     BitPacking.unpack(base + highAt, readable: end - highAt, count: exceptions, width: header.highWidth, into: high.baseAddress!)
-                    let indices = (base + indicesAt).assumingMemoryBound(to: UInt8.self)
-                    for j in 0..<exceptions {
-                        let i = Int(indices[j])
-                        if i >= BitPacking.blockSize {
+                    if exceptions <= PostingsEncoder.exceptionListMax {
+                        // Listed: an index ≥ 128 means corrupt bytes (patched as its low 7 bits).
+                        let indices = (base + placesAt).assumingMemoryBound(to: UInt8.self)
+                        var seen: UInt8 = 0
+                        for j in 0..<exceptions {
+                            let i = indices[j]
+                            seen |= i
+                            out[Int(i & 0x7F)] |= high[j] &<< shift
+                        }
+                        bad = seen >= 0x80
+                    } else {
+                        // Mapped: 128 bits, as many set as there are exceptions.
+                        let low = UInt64(littleEndian: (base + placesAt).loadUnaligned(as: UInt64.self))
+                        let upper = UInt64(littleEndian: (base + placesAt).loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                        guard low.nonzeroBitCount + upper.nonzeroBitCount == exceptions else {
                             bad = true
                             return
                         }
-                        out[i] |= high[j] &<< UInt32(width)
+                        var j = 0
+                        var m = low
+                        while m != 0 {
+                            out[m.trailingZeroBitCount] |= high[j] &<< shift
+                            m &= m &- 1
+                            j += 1
+                        }
+                        m = upper
+                        while m != 0 {
+                            out[64 + m.trailingZeroBitCount] |= high[j] &<< shift
+                            m &= m &- 1
+                            j += 1
+                        }
                     }
                 }
             }
             if bad { throw corrupt("bad exception index", offset) }
             positionNextOffset = offset + header.length
         } else {
+            guard offset >= positionsStart else { throw corrupt("position tail out of range", offset) }
             var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<positionsEnd]), offset: offset, file: file)
             let count = totalFreq % BitPacking.blockSize
             for j in 0..<count { positionDeltas[j] = UInt32(try r.varint(max: Int(UInt32.max))) }

@@ -176,7 +176,7 @@ public final class Searcher {
             throw .index(.build("\(error)"))
         }
         // Top k by score, ties by doc order.
-        let order = TopK.select(result.scores, count: options.offset + options.limit)
+        let order = TopK.select(result.scores, count: options.limit > Int.max - max(0, options.offset) ? Int.max : options.offset + options.limit)
         let hits = order.dropFirst(options.offset).map { i in
             Hit(doc: Int(result.docs[i]), id: index.docs.id(Int(result.docs[i])), score: result.scores[i],
                 explanation: explanations[result.docs[i]] ?? [])

@@ -19,8 +19,9 @@ struct BatchStats: Codable {
     var slowestInput = ""
 }
 
-/// Shared memory between a child and the driver: the input the child is running and since
-/// when (monotonic nanoseconds; 0 between inputs). A crash leaves it pointing at the culprit.
+/// Shared memory between a child and the driver: the input the child is running, since when
+/// (monotonic nanoseconds; 0 between inputs) and the child's CPU time then. A crash leaves it
+/// pointing at the culprit.
 final class StatusBoard {
     private let words: UnsafeMutablePointer<Int64>
     static let size = 64
@@ -40,20 +41,21 @@ final class StatusBoard {
     func begin(_ index: Int) {
         words[1] = 0
         words[0] = Int64(index)
+        words[2] = Clock.cpuNanoseconds()
         words[1] = Clock.nanoseconds()
     }
 
     func end() { words[1] = 0 }
 
-    /// (input, start) as the driver sees them.
-    static func read(path: String) -> (index: Int, started: Int64)? {
+    /// (input, wall-clock start, CPU time of the process at the start) as the driver sees them.
+    static func read(path: String) -> (index: Int, started: Int64, cpu: Int64)? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var values = [Int64](repeating: 0, count: 2)
-        let n = values.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 16, 0) }
-        guard n == 16 else { return nil }
-        return (Int(values[0]), values[1])
+        var values = [Int64](repeating: 0, count: 3)
+        let n = values.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 24, 0) }
+        guard n == 24 else { return nil }
+        return (Int(values[0]), values[1], values[2])
     }
 }
 
@@ -67,6 +69,7 @@ enum Batch {
         let deadline = seconds > 0 ? Clock.nanoseconds() + Int64(seconds * 1e9) : Int64.max
         var index = start
         while stats.executions < iterations && (stats.executions == 0 || Clock.nanoseconds() < deadline) {
+            if !dryRun { status?.begin(index) }
             var rng = FuzzRandom(seed: seed, index: index)
             let input = target.generate(&rng)
             if verbose { print("\(T.name) seed \(seed) input \(index): \(target.describe(input))") }
@@ -76,7 +79,6 @@ enum Batch {
                 if verbose { print("saved to \(save)") }
             }
             if dryRun { return stats }
-            status?.begin(index)
             let started = Clock.nanoseconds()
             var found: [String] = []
             let kinds = target.execute(input) { found.append($0) }

@@ -62,17 +62,19 @@ struct FuzzContext {
         "\"国際 移住\"", "(婦人 OR 相談) (保護 OR 支援)", "title:x", "nosuch:保護", "ＮＧＯ 連携", "ｶﾞｲﾄﾞ", "㍿",
     ]
 
-    /// Finds an index that opens: `requested` if given, else `Index/seed`, else a fresh build of
-    /// the seed report in `work` (when `Index/seed` was built by another version of the
-    /// analyzer, for instance).
-    static func prepareIndex(root: String, requested: String?, work: String, note: (String) -> Void) throws -> String {
+    /// Finds an index that opens: `requested` if given, else `Index/seed`, else (or when `fresh`)
+    /// a build of the seed report in `work` by this binary (when `Index/seed` was written by
+    /// another version of the analyzer or format, for instance).
+    static func prepareIndex(root: String, requested: String?, fresh: Bool, work: String, note: (String) -> Void) throws -> String {
         if let requested { return requested }
         let seed = root + "/Index/seed"
-        do {
-            _ = try Searcher(index: IndexReader.open(directory: seed))
-            return seed
-        } catch {
-            note("Index/seed does not open (\(error)); fuzzing a fresh build of Index/follow-up-2011.tsv instead")
+        if !fresh {
+            do {
+                _ = try Searcher(index: IndexReader.open(directory: seed))
+                return seed
+            } catch {
+                note("Index/seed does not open (\(error)); fuzzing a fresh build of Index/follow-up-2011.tsv instead")
+            }
         }
         let directory = work + "/seed-index"
         if (try? IndexReader.open(directory: directory)) != nil { return directory }
@@ -170,12 +172,29 @@ enum ErrorKind {
     }
 }
 
-/// A monotonic clock shared by the driver and its children.
+/// A monotonic clock shared by the driver and its children, and CPU time.
 enum Clock {
     static func nanoseconds() -> Int64 {
         var t = timespec()
         clock_gettime(CLOCK_MONOTONIC, &t)
         return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+    }
+
+    /// CPU time (user + system, all threads) of this process.
+    static func cpuNanoseconds() -> Int64 {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+    }
+
+    /// CPU time (user + system, all threads) of process `pid`, from /proc.
+    static func cpuNanoseconds(of pid: pid_t) -> Int64? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state (field 3) … utime (14), stime (15).
+        guard fields.count > 12, let user = Int64(fields[11]), let system = Int64(fields[12]) else { return nil }
+        return (user + system) * (1_000_000_000 / Int64(sysconf(Int32(_SC_CLK_TCK))))
     }
 }
 

@@ -79,8 +79,13 @@ struct Driver {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for p in argv { free(p) } }
-        let envp: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        var environment = ProcessInfo.processInfo.environment
+        // Unwind with DWARF info, so that a crash or a hang inside ICU or zstd still shows Kensaku's frames.
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no,unwind=precise" }
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for p in envp { free(p) } }
+        // A fresh status board: a stale one would make the new child look hung.
+        if let statusPath { try Data(count: StatusBoard.size).write(to: URL(fileURLWithPath: statusPath)) }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard rc == 0 else { throw FuzzError("cannot start \(executable): \(String(cString: strerror(rc)))") }
@@ -88,20 +93,31 @@ struct Driver {
         var status: Int32 = 0
         var usage = rusage()
         var hungAt: Int?
+        var abortedAt: Int64 = 0
         while true {
             let r = wait4(pid, &status, WNOHANG, &usage)
             if r == pid { break }
             if r < 0 && errno != EINTR { throw FuzzError("wait4 failed: \(String(cString: strerror(errno)))") }
             let now = Clock.nanoseconds()
             if hungAt == nil {
+                // A hang: the input used more than the limit in CPU time (so that a busy machine does
+                // not make hangs), or six times the limit in wall-clock time (a child that blocks).
                 if let statusPath, let board = StatusBoard.read(path: statusPath), board.started > 0,
-                   Double(now - board.started) / 1e9 > inputTimeout {
+                   Double(now - board.started) / 1e9 > inputTimeout,
+                   Double(now - board.started) / 1e9 > 6 * inputTimeout
+                    || Double((Clock.cpuNanoseconds(of: pid) ?? board.cpu) - board.cpu) / 1e9 > inputTimeout {
                     hungAt = board.index
-                    kill(pid, SIGKILL)
                 } else if Double(now - spawned) / 1e9 > budget + inputTimeout + 120 {
                     hungAt = statusPath.flatMap { StatusBoard.read(path: $0)?.index } ?? -1
-                    kill(pid, SIGKILL)
                 }
+                if hungAt != nil {
+                    // SIGABRT first: the Swift runtime prints a backtrace, which shows where it hung.
+                    kill(pid, SIGABRT)
+                    abortedAt = now
+                }
+            } else if now - abortedAt > 20_000_000_000 {
+                kill(pid, SIGKILL)
+                abortedAt = Int64.max / 2
             }
             usleep(20_000)
         }
@@ -115,16 +131,28 @@ struct Driver {
     static func crashReport(_ logPath: String) -> (message: String, frame: String) {
         guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return ("(no output)", "") }
         let lines = text.split(separator: "\n").map(String.init)
-        let message = lines.first { $0.contains("Fatal error") || $0.contains("Precondition failed") || $0.contains("Assertion failed")
-            || $0.contains("Program crashed") || $0.contains("ERROR: AddressSanitizer") } ?? lines.last ?? "(no output)"
-        let frame = lines.first { $0.contains("/Sources/Kensaku") || $0.contains("/Sources/CKensaku") } ?? ""
-        var location = frame
-        if let range = frame.range(of: "/Sources/") { location = String(frame[range.lowerBound...]) }
-        var function = ""
-        if let bracket = frame.range(of: "0x"), let space = frame[bracket.upperBound...].firstIndex(of: " ") {
-            function = String(frame[space...].prefix { $0 != "+" }).trimmingCharacters(in: .whitespaces)
+        /// (function, location) of a backtrace line: "  2  0x… specialized static X.f(_:) + 34 in kensaku-fuzz at /…/Sources/M/X.swift:148:65"
+        func frame(_ line: String) -> (function: String, location: String) {
+            var location = ""
+            if let range = line.range(of: "/Sources/", options: .backwards) { location = String(line[range.lowerBound...].dropFirst()) }
+            var function = ""
+            if let address = line.range(of: "0x"), let space = line[address.upperBound...].firstIndex(of: " ") {
+                var rest = line[space...]
+                if let at = rest.range(of: " in ", options: .backwards) { rest = rest[..<at.lowerBound] }
+                if let plus = rest.range(of: " + ", options: .backwards) { rest = rest[..<plus.lowerBound] }
+                function = rest.trimmingCharacters(in: .whitespaces)
+            }
+            return (function, location)
         }
-        return (message.trimmingCharacters(in: .whitespaces), function.isEmpty ? location : function + " at " + location)
+        var message = lines.first { $0.contains("Fatal error") || $0.contains("Precondition failed") || $0.contains("Assertion failed") }
+        if message == nil, let failure = lines.first(where: { $0.contains("Swift runtime failure:") }) {
+            message = frame(failure).function
+        }
+        if message == nil { message = lines.first { $0.contains("Program crashed") || $0.contains("ERROR: AddressSanitizer") } }
+        let frames = lines.filter { ($0.contains("/Sources/Kensaku") || $0.contains("/Sources/CKensaku")) && $0.contains("0x") }.map(frame)
+        let top = frames.first { !$0.function.hasPrefix("Swift runtime failure") } ?? frames.first
+        let location = top.map { $0.function + " at " + $0.location } ?? ""
+        return ((message ?? lines.last ?? "(no output)").trimmingCharacters(in: .whitespaces), location)
     }
 
     func runTarget(_ name: String, number: Int) throws -> TargetSummary {
@@ -172,7 +200,13 @@ struct Driver {
                     summary.slowest = "seed \(batchSeed) input \(stats.slowestIndex): \(stats.slowestInput)"
                 }
             default:
-                let crashed = StatusBoard.read(path: statusPath)?.index ?? start
+                let board = StatusBoard.read(path: statusPath)
+                if case .hung = end {} else if (board?.started ?? 0) == 0 {
+                    // Not inside an input: the child could not start (bad index, unreadable seeds…).
+                    let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                    throw FuzzError("a \(name) batch failed outside any input (\(end)):\n" + output.split(separator: "\n").prefix(20).joined(separator: "\n"))
+                }
+                let crashed = board?.index ?? start
                 let failed: Int
                 let kind: String
                 var message: String
@@ -181,12 +215,11 @@ struct Driver {
                 case .hung(let at):
                     failed = at
                     (message, frame) = Self.crashReport(logPath)
-                    if message.contains("Fatal error") || message.contains("Program crashed") {
+                    if message.contains("Fatal error") || message.contains("runtime failure") {
                         kind = "crash"
                     } else {
                         kind = "hang"
                         message = "input ran longer than \(inputTimeout) s"
-                        frame = ""
                     }
                 case .signaled(let signal):
                     failed = crashed

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KensakuIndex
+import KensakuSearch
 
 @main
 struct KensakuFuzz: ParsableCommand {
@@ -11,7 +13,7 @@ struct KensakuFuzz: ParsableCommand {
         process per batch of inputs, so that a crash or a hang is caught and reported with the seed and
         input that reproduce it (`repro`). Inputs are deterministic for a seed.
         """,
-        subcommands: [Run.self, BatchCommand.self, Repro.self],
+        subcommands: [Run.self, BatchCommand.self, Repro.self, QueryFile.self],
         defaultSubcommand: Run.self
     )
 }
@@ -23,14 +25,21 @@ struct Location: ParsableArguments {
     var index: String?
     @Option(help: "Scratch directory.")
     var work: String?
+    @Flag(help: "Fuzz a fresh build of the seed report, written by this binary, instead of Index/seed.")
+    var freshIndex = false
 
     func context() throws -> FuzzContext {
         let root = root ?? FuzzContext.defaultRoot
         let work = work ?? NSTemporaryDirectory() + "kensaku-fuzz-\(getpid())"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let index = try FuzzContext.prepareIndex(root: root, requested: index, work: work) { FileHandle.standardError.write(Data(("note: " + $0 + "\n").utf8)) }
+        let index = try FuzzContext.prepareIndex(root: root, requested: index, fresh: freshIndex, work: work) { FileHandle.standardError.write(Data(("note: " + $0 + "\n").utf8)) }
         return FuzzContext(root: root, index: index, work: work)
     }
+}
+
+/// Writes a line to stdout at once (progress shows through a pipe too).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 struct Run: ParsableCommand {
@@ -48,7 +57,7 @@ struct Run: ParsableCommand {
     var batchSeconds: Double = 5
     @Option(help: "Inputs per child process at most.")
     var batchIterations: Int = 1_000_000
-    @Option(help: "An input running longer than this many seconds is a hang.")
+    @Option(help: "An input using more CPU seconds than this (or six times as many wall-clock seconds) is a hang.")
     var inputTimeout: Double = 10
     @Option(help: "Directory for the log and the findings (default: /tmp/kensaku-fuzz-SEED).")
     var out: String?
@@ -66,22 +75,22 @@ struct Run: ParsableCommand {
             throw ValidationError("unknown target '\(name)' (targets: \(Targets.names.joined(separator: ", ")))")
         }
         let logPath = out + "/fuzz.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw FuzzError("cannot write \(logPath)") }
-        print("kensaku-fuzz: seed \(seed), \(names.joined(separator: ", ")), \(seconds) s per target; index \(context.index)")
-        print("log: \(logPath)")
+        say("kensaku-fuzz: seed \(seed), \(names.joined(separator: ", ")), \(seconds) s per target; index \(context.index)")
+        say("log: \(logPath)")
         let driver = Driver(executable: Driver.selfPath(), root: context.root, index: context.index, out: out, seed: seed,
                             secondsPerTarget: seconds, iterationsPerTarget: iterations, batchSeconds: batchSeconds,
                             batchIterations: batchIterations, inputTimeout: inputTimeout, log: log)
         var summaries: [TargetSummary] = []
         for (number, name) in names.enumerated() {
-            print("fuzzing \(name)…")
+            say("fuzzing \(name)…")
             let summary = try driver.runTarget(name, number: Targets.names.firstIndex(of: name) ?? number)
             summaries.append(summary)
-            print(String(format: "  %d executions in %.1f s, %d error kinds, %d findings", summary.executions, summary.seconds,
-                         summary.errors.count, summary.distinctFindings.count))
+            say(String(format: "  %d executions in %.1f s, %d error kinds, %d findings", summary.executions, summary.seconds,
+                       summary.errors.count, summary.distinctFindings.count))
         }
-        print(report(summaries, seed: seed))
+        say(report(summaries, seed: seed))
         try? FileManager.default.removeItem(atPath: out + "/work")
         if summaries.contains(where: { !$0.findings.isEmpty }) { throw ExitCode(1) }
     }
@@ -92,7 +101,7 @@ struct Run: ParsableCommand {
         lines.append("target      executions   exec/s  error kinds  crashes  hangs  invariant  peak RSS  slowest input")
         for s in summaries {
             func count(_ kind: String) -> Int { s.distinctFindings.filter { $0.0.kind == kind }.count }
-            lines.append(String(format: "%-10@ %11d %8.1f %12d %8d %6d %10d %7d MB  %.2f s", s.name as NSString, s.executions,
+            lines.append(s.name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %11d %8.1f %12d %8d %6d %10d %7d MB  %.2f s", s.executions,
                                 Double(s.executions) / max(0.001, s.seconds), s.errors.count, count("crash"), count("hang"),
                                 count("invariant"), s.maxRSSKB / 1024, s.slowestSeconds))
         }
@@ -171,5 +180,33 @@ struct Repro: ParsableCommand {
             try Batch.run(type, context: context, seed: seed, start: input, iterations: 1, seconds: 0, status: nil, verbose: true,
                           save: save, dryRun: noRun)
         }
+    }
+}
+
+struct QueryFile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query-file", abstract: "Time one query read from a file (queries too long for a command line).")
+
+    @Argument(help: "The file holding the query (UTF-8).")
+    var file: String
+    @Option(help: "Hits to return.")
+    var limit: Int = 10
+    @OptionGroup var location: Location
+
+    func run() throws {
+        let context = try location.context()
+        let query = String(decoding: try Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self)
+        let searcher = try Searcher(index: IndexReader.open(directory: context.index))
+        var options = SearchOptions()
+        options.limit = limit
+        let started = Clock.nanoseconds()
+        let outcome: String
+        do {
+            let result = try searcher.search(query, options: options)
+            outcome = "\(result.total) hits"
+        } catch {
+            outcome = "error: \(String(describing: error).prefix(200))"
+        }
+        print(String(format: "%.3f s, %d characters: %@", Double(Clock.nanoseconds() - started) / 1e9, query.count, outcome))
     }
 }

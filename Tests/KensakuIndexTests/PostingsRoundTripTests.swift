@@ -1,3 +1,4 @@
+import Foundation
 @testable import KensakuIndex
 import Testing
 
@@ -28,6 +29,9 @@ struct PostingsRoundTripTests {
         case bigFirstTinyRest
         /// tf 1...300; first positions up to 3·2³⁰, gaps up to 2²⁰ (widths up to 32 bits).
         case huge
+        /// tf 1...300, geometric gaps (mean 40), as in text: many exceptions, so that blocks
+        /// map them rather than list them.
+        case geometricGaps
 
         var testDescription: String { rawValue }
     }
@@ -77,6 +81,7 @@ struct PostingsRoundTripTests {
             case .bigGaps: position = UInt32.random(in: 0...1_000_000, using: &g)
             case .bigFirstTinyRest: position = UInt32.random(in: 0...2_000_000, using: &g)
             case .huge: position = UInt32.random(in: 0...(3 << 30), using: &g)
+            case .geometricGaps: position = UInt32.random(in: 0...100_000, using: &g)
             }
             for k in 0..<tf {
                 if k > 0 {
@@ -84,6 +89,7 @@ struct PostingsRoundTripTests {
                     case .tinyGaps, .bigFirstTinyRest: position += UInt32.random(in: 1...3, using: &g)
                     case .bigGaps: position += UInt32.random(in: 1...200_000, using: &g)
                     case .huge: position += UInt32.random(in: 1...(1 << 20), using: &g)
+                    case .geometricGaps: position += 1 + UInt32(-40 * log(Double.random(in: Double.ulpOfOne..<1, using: &g)))
                     }
                 }
                 p.positions.append(position)
@@ -210,29 +216,67 @@ struct PostingsRoundTripTests {
         }
     }
 
-    @Test("Packed position blocks: smallest width with exceptions, length known from the header")
+    @Test("Position blocks: headers first, four-lane low bits, exceptions, varint tail")
     func positionBlockLayout() throws {
-        // One doc, 130 positions: delta 1000 first, then 129 deltas of 1 → one packed block of
-        // width 1 with one exception (index 0, high bits 1000 >> 1 = 500 in 9 bits) and a tail
-        // of two varints.
+        // One doc, 258 positions. Deltas: 1, 1000, then 126 × 1 (block 0: width 1, one
+        // exception: index 1, high bits 1000 >> 1 = 500 in 9 bits); 128 × 2 (block 1: width 2,
+        // no exception); 1, 1 (the tail).
+        let deltas: [UInt32] = [1, 1000] + [UInt32](repeating: 1, count: 126) + [UInt32](repeating: 2, count: 128) + [1, 1]
         var p = Postings(documentCount: 1)
         p.docs = [0]
-        p.freqs = [130]
+        p.freqs = [258]
         p.starts = [0]
-        p.positions = (0..<130).map { UInt32(1000 + $0) }
+        var position: UInt32 = 0
+        for (i, d) in deltas.enumerated() {
+            position = i == 0 ? d : position + d
+            p.positions.append(position)
+        }
         p.lengths = [2000]
-        let bytes = Self.encode(p)
-        var expected: [UInt8] = [0x03, 0x82, 0x01]  // docsLen 3, totalFreq 130
-        expected += [0x00, 0x82, 0x01]  // TailBlock: doc 0, tf 130
-        expected += [0x01, 0x01, 0x09]  // width 1, 1 exception, high width 9
-        expected += [0xFE] + [UInt8](repeating: 0xFF, count: 15)  // low bits: 1000 & 1 = 0, then 127 ones
-        expected += [0x00, 0xF4, 0x01]  // exception at index 0; 500 in 9 bits
-        expected += [0x01, 0x01]  // PosTail: two deltas of 1
-        #expect(bytes == expected)
+        var expected: [UInt8] = [0x03, 0x82, 0x02]  // docsLen 3, totalFreq 258
+        expected += [0x00, 0x82, 0x02]  // TailBlock: doc 0, tf 258
+        expected += [0x01, 0x01, 0x09, 0x02, 0x00, 0x00]  // PosHeader × 2: (1, 1, 9), (2, 0, 0)
+        // Block 0, lanes(low bits, 1): lane k holds values k, k+4, …; only value 1 (lane 1,
+        // row 0) has low bit 0. Then the exception: index 1, 500 in 9 bits.
+        expected += [0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0xFF, count: 8)
+        expected += [0x01, 0xF4, 0x01]
+        expected += [UInt8](repeating: 0xAA, count: 32)  // block 1: 2-bit 0b10 × 128
+        expected += [0x01, 0x01]  // PosTail
+        #expect(Self.encode(p) == expected)
         try Self.withCursor(p) { cursor in
             var positions: [UInt32] = []
             try cursor.positions(into: &positions)
             #expect(positions == p.positions)
+        }
+    }
+
+    @Test("More than 16 exceptions: a 128-bit map says where they are")
+    func exceptionMap() throws {
+        // 128 deltas: 1000 at every 6th index (20 exceptions), 1 elsewhere → width 1, high
+        // bits 9, the map, then 20 × 9 bits.
+        let exceptions = Array(stride(from: 0, to: 128, by: 6))
+        var p = Postings(documentCount: 1)
+        p.docs = [0]
+        p.freqs = [128]
+        p.starts = [0]
+        var position: UInt32 = 0
+        for i in 0..<128 {
+            let d: UInt32 = exceptions.contains(i) ? 1000 : 1
+            position = i == 0 ? d : position + d
+            p.positions.append(position)
+        }
+        p.lengths = [200_000]
+        let bytes = Self.encode(p)
+        // docsLen 3, totalFreq 128, TailBlock (doc 0, tf 128), then the position block's header.
+        #expect(Array(bytes[0..<6]) == [0x03, 0x80, 0x01, 0x00, 0x80, 0x01])
+        #expect(Array(bytes[6..<9]) == [0x01, UInt8(exceptions.count), 0x09])
+        var map = [UInt8](repeating: 0, count: 16)
+        for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
+        #expect(Array(bytes[(9 + 16)..<(9 + 32)]) == map)
+        #expect(bytes.count == 9 + 16 + 16 + (exceptions.count * 9 + 7) / 8)
+        try Self.withCursor(p) { cursor in
+            var decoded: [UInt32] = []
+            try cursor.positions(into: &decoded)
+            #expect(decoded == p.positions)
         }
     }
 
@@ -263,6 +307,30 @@ struct PostingsRoundTripTests {
                     }
                 }
             }
+        }
+    }
+}
+
+@Suite("Format version")
+struct FormatVersionTests {
+    @Test("A version-1 index (varint positions) is rejected: rebuild it")
+    func versionOneIsRejected() throws {
+        #expect(IndexFormat.version == 2)
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in Fixtures.indexFiles(Fixtures.seedIndex) {
+            let path = dir + "/" + name
+            try FileManager.default.copyItem(atPath: Fixtures.seedIndex + "/" + name, toPath: path)
+            guard name.hasPrefix("g") else { continue }
+            var data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data[8] = 1
+            try data.write(to: URL(fileURLWithPath: path))
+        }
+        #expect {
+            try IndexReader.open(directory: dir)
+        } throws: { error in
+            guard case .unsupportedVersion(_, let found, let supported) = error as? IndexError else { return false }
+            return found == 1 && supported == 2
         }
     }
 }

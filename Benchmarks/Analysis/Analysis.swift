@@ -1,0 +1,333 @@
+// Analysis throughput on the first 50 MB of law text (laws2013 bodies).
+//
+//     swift package --scratch-path .build-bench benchmark --target Analysis
+//
+// The corpus is read from `../shared/corpus/laws2013.main.jsonl.zst` beside the repository
+// (or from $KENSAKU_BENCH_CORPUS), decompressed with `zstd -dc`. Loading is done in each
+// benchmark's setup hook and is not timed.
+//
+// The 50 MB are cut into 50 batches of 1 MB (10^6 bytes of UTF-8; a document may be cut
+// between two batches), and each benchmark iteration analyzes the next batch with analyzers
+// that live for the whole run, as in an indexer streaming documents. One iteration is one MB,
+// so **throughput (# per second) reads as MB/s**; 50 iterations make one pass over the text.
+// At the end each benchmark prints its overall speed (total bytes over total measured wall
+// time) and its speed per CPU-second (total bytes over the process CPU time of the measured
+// regions), which stays meaningful when other work shares the machine.
+
+import Benchmark
+import Foundation
+import KensakuAnalysis
+
+/// How much body text the benchmarks analyze, in UTF-8 bytes.
+let corpusBytes = 50_000_000
+
+let corpusURL: URL = {
+    if let path = ProcessInfo.processInfo.environment["KENSAKU_BENCH_CORPUS"], !path.isEmpty {
+        return URL(fileURLWithPath: path)
+    }
+    return URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // Analysis
+        .deletingLastPathComponent()  // Benchmarks
+        .deletingLastPathComponent()  // repository
+        .deletingLastPathComponent()  // beside it
+        .appendingPathComponent("shared/corpus/laws2013.main.jsonl.zst")
+}()
+
+enum CorpusError: Error, CustomStringConvertible {
+    case zstd(String)
+    case empty
+    var description: String {
+        switch self {
+        case .zstd(let message): "zstd: \(message)"
+        case .empty: "no document bodies found"
+        }
+    }
+}
+
+/// The documents' bodies as UTF-8, loaded once per process (each benchmark runs in its own).
+final class Corpus: @unchecked Sendable {
+    static let shared = Corpus()
+    private let lock = NSLock()
+    private var loaded: [[UInt8]]?
+
+    var documents: [[UInt8]] {
+        lock.withLock { loaded ?? [] }
+    }
+
+    func load() throws {
+        try lock.withLock {
+            if loaded == nil { loaded = try Self.read(corpusURL, limit: corpusBytes) }
+        }
+    }
+
+    /// Reads the `body` of each JSON line until `limit` bytes, cutting the last body on a
+    /// character boundary.
+    static func read(_ url: URL, limit: Int) throws -> [[UInt8]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["zstd", "-dc", url.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        var documents: [[UInt8]] = []
+        var total = 0
+        var pending = Data()
+        let handle = output.fileHandleForReading
+        reading: while total < limit {
+            guard let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty else { break }
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: 0x0A) {
+                let line = pending[pending.startIndex..<newline]
+                pending = Data(pending[(newline + 1)...])
+                guard let object = try JSONSerialization.jsonObject(with: line) as? [String: Any],
+                      let body = object["body"] as? String
+                else { continue }
+                var bytes = Array(body.utf8)
+                if total + bytes.count > limit {
+                    var cut = limit - total
+                    while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+                    bytes.removeSubrange(cut...)
+                }
+                documents.append(bytes)
+                total += bytes.count
+                if total >= limit { break reading }
+            }
+        }
+        // Stop zstd if it has more to give: closing the pipe ends it with SIGPIPE, and SIGKILL
+        // covers a child that blocks signals (processes spawned here inherit the benchmark
+        // runner's signal mask, so `terminate()`'s SIGTERM may never arrive).
+        try? handle.close()
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        if documents.isEmpty {
+            throw process.terminationStatus != 0
+                ? CorpusError.zstd("status \(process.terminationStatus) for \(url.path)") : CorpusError.empty
+        }
+        return documents
+    }
+}
+
+/// Batches of about `size` bytes, in corpus order.
+func makeBatches(_ documents: [[UInt8]], size: Int) -> [[[UInt8]]] {
+    var batches: [[[UInt8]]] = []
+    var current: [[UInt8]] = []
+    var room = size
+    for document in documents {
+        var rest = document[...]
+        while !rest.isEmpty {
+            if rest.count <= room {
+                current.append(Array(rest))
+                room -= rest.count
+                rest = []
+            } else {
+                var cut = rest.startIndex + room
+                while cut > rest.startIndex && rest[cut] & 0xC0 == 0x80 { cut -= 1 }
+                if cut > rest.startIndex { current.append(Array(rest[..<cut])) }
+                rest = rest[cut...]
+                room = 0
+            }
+            if room == 0 {
+                batches.append(current)
+                current = []
+                room = size
+            }
+        }
+    }
+    if !current.isEmpty { batches.append(current) }
+    return batches
+}
+
+/// `piece` cut after line breaks into chunks of at most about `size` bytes. A line break ends
+/// a clause and a gram run, so the chunks analyze to the same terms as the whole piece.
+func splitAtLines(_ piece: [UInt8], size: Int) -> [[UInt8]] {
+    var chunks: [[UInt8]] = []
+    var start = 0
+    while piece.count - start > size {
+        var cut = start + size
+        while cut > start && piece[cut - 1] != 0x0A { cut -= 1 }
+        if cut == start {  // no line break: cut on a character boundary
+            cut = start + size
+            while cut > start && piece[cut] & 0xC0 == 0x80 { cut -= 1 }
+        }
+        chunks.append(Array(piece[start..<cut]))
+        start = cut
+    }
+    if start < piece.count { chunks.append(Array(piece[start...])) }
+    return chunks
+}
+
+/// Hands out the chunks of one iteration to the threads that ask first.
+final class ChunkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let chunks: [[UInt8]]
+    private var next = 0
+
+    init(_ chunks: [[UInt8]]) { self.chunks = chunks }
+
+    func take() -> [UInt8]? {
+        lock.withLock {
+            guard next < chunks.count else { return nil }
+            defer { next += 1 }
+            return chunks[next]
+        }
+    }
+}
+
+/// One benchmark's state: its batches, its analyzers (one per thread, kept across
+/// iterations) and its running totals. Each benchmark runs in a process of its own.
+final class Run: @unchecked Sendable {
+    nonisolated(unsafe) static var current = Run(threads: 1, memoize: true)
+
+    let threads: Int
+    let memoize: Bool
+    private(set) var analyzers: [Analyzer] = []
+    /// What iteration `i` analyzes: whole documents (or their 1 MB parts) for one thread, and
+    /// chunks of at most 32 KB, cut after line breaks, that the threads take in turn for more.
+    private(set) var batches: [[[UInt8]]] = []
+    private var next = 0
+    private var measuredBytes = 0
+    private var measured: Duration = .zero
+    private var cpuSeconds = 0.0
+    private var checksum = 0
+
+    init(threads: Int, memoize: Bool) {
+        self.threads = threads
+        self.memoize = memoize
+    }
+
+    /// Loads the corpus and makes the analyzers (not timed).
+    static func prepare(threads: Int, memoize: Bool) throws {
+        try Corpus.shared.load()
+        let documents = Corpus.shared.documents
+        print("Analysis: \(documents.count) documents, \(documents.reduce(0) { $0 + $1.count }) bytes of \(corpusURL.lastPathComponent); "
+              + "ICU \(ICU.version), analyzer \(AnalyzerSettings().summary)")
+        let run = Run(threads: threads, memoize: memoize)
+        run.batches = makeBatches(documents, size: batchBytes)
+        if threads > 1 { run.batches = run.batches.map { $0.flatMap { splitAtLines($0, size: 32_768) } } }
+        run.analyzers = try (0..<threads).map { _ in try Analyzer() }
+        current = run
+    }
+
+    /// The batch of the next iteration (wrapping around after a full pass).
+    func nextBatch() -> [[UInt8]] {
+        if next >= batches.count { next = 0 }
+        defer { next += 1 }
+        return batches[next]
+    }
+
+    /// Analyzes one batch on the calling thread; returns a token count.
+    static func analyze(_ batch: [[UInt8]], with analyzer: Analyzer, memoize: Bool) -> Int {
+        var tokens = 0
+        for document in batch {
+            document.withUnsafeBufferPointer { bytes in
+                do {
+                    let analyzed = try analyzer.analyze(utf8: bytes, memoize: memoize)
+                    tokens &+= analyzed.words.count &+ analyzed.grams.count
+                } catch {
+                    fatalError("analysis failed: \(error)")
+                }
+            }
+        }
+        return tokens
+    }
+
+    /// Runs one iteration: one thread analyzes the batch, or each thread takes chunks of it
+    /// for its own analyzer until none is left.
+    func iterate(_ benchmark: Benchmark) {
+        let work = nextBatch()
+        let bytes = work.reduce(0) { $0 + $1.count }
+        let clock = ContinuousClock()
+        var tokens = 0
+        benchmark.startMeasurement()
+        let cpuStart = processCPUSeconds()
+        let start = clock.now
+        if threads == 1 {
+            tokens = Self.analyze(work, with: analyzers[0], memoize: memoize)
+        } else {
+            let queue = ChunkQueue(work)
+            let results = Unchecked(value: UnsafeMutableBufferPointer<Int>.allocate(capacity: threads))
+            defer { results.value.deallocate() }
+            let analyzers = Unchecked(value: analyzers)
+            let memoize = memoize
+            DispatchQueue.concurrentPerform(iterations: threads) { i in
+                var count = 0
+                while let chunk = queue.take() { count &+= Self.analyze([chunk], with: analyzers.value[i], memoize: memoize) }
+                results.value[i] = count
+            }
+            tokens = results.value.reduce(0, &+)
+        }
+        let elapsed = clock.now - start
+        let cpu = processCPUSeconds() - cpuStart
+        benchmark.stopMeasurement()
+        measured += elapsed
+        cpuSeconds += cpu
+        measuredBytes += bytes
+        checksum &+= tokens
+    }
+
+    func report(_ name: String) {
+        let seconds = Double(measured.components.seconds) + Double(measured.components.attoseconds) * 1e-18
+        guard seconds > 0 else { return }
+        let megabytes = Double(measuredBytes) / 1e6
+        func rounded(_ x: Double, _ places: Double) -> Double { (x * places).rounded() / places }
+        print("\(name): \(rounded(megabytes, 10)) MB in \(rounded(seconds, 1000)) s = \(rounded(megabytes / seconds, 10)) MB/s; "
+              + "CPU \(rounded(cpuSeconds, 1000)) s = \(rounded(megabytes / cpuSeconds, 10)) MB per CPU-second; \(checksum) tokens")
+    }
+}
+
+/// CPU time used by the whole process (all threads) so far, in seconds: with the wall clock it
+/// tells a busy machine (wall ≫ CPU) from a slow analyzer.
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
+/// Hands non-Sendable per-thread state to worker threads that each touch only their own part.
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+}
+
+/// One iteration's worth of input, in bytes.
+let batchBytes = 1_000_000
+
+let benchmarks: @Sendable () -> Void = {
+    guard FileManager.default.isReadableFile(atPath: corpusURL.path) else {
+        print("Analysis benchmarks skipped: corpus not found at \(corpusURL.path) (set KENSAKU_BENCH_CORPUS to its path).")
+        return
+    }
+    let passes = corpusBytes / batchBytes
+    func configuration(_ name: String, threads: Int, memoize: Bool) -> Benchmark.Configuration {
+        .init(
+            metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, .cpuTotal],
+            timeUnits: .milliseconds,
+            warmupIterations: 0,
+            maxDuration: .seconds(300),
+            maxIterations: passes,
+            setup: { try Run.prepare(threads: threads, memoize: memoize) },
+            teardown: { Run.current.report(name) }
+        )
+    }
+
+    // (a) ICU word breaking on one core: the analyzer with `memoize: false`, so every document
+    // goes to ICU whole (normalization and grams included, as in (b) and (c)).
+    let icu = "ICU word breaking (memoize: false), 1 thread"
+    Benchmark(icu, configuration: configuration(icu, threads: 1, memoize: false)) { benchmark in
+        Run.current.iterate(benchmark)
+    }
+
+    // (b) The full analyzer with its memo, on one core.
+    let single = "Analyzer (memoize: true), 1 thread"
+    Benchmark(single, configuration: configuration(single, threads: 1, memoize: true)) { benchmark in
+        Run.current.iterate(benchmark)
+    }
+
+    // (c) The full analyzer on both cores: two threads, each with its own analyzer, sharing
+    // out each MB in chunks of at most 32 KB (cut after line breaks), first come first served.
+    let dual = "Analyzer (memoize: true), 2 threads"
+    Benchmark(dual, configuration: configuration(dual, threads: 2, memoize: true)) { benchmark in
+        Run.current.iterate(benchmark)
+    }
+}
