@@ -8,7 +8,8 @@
 /// After NFKC:
 /// - the wave-dash family 〜 ～ ~ ∼ ⁓ 〰 becomes 〜 (U+301C);
 /// - hyphen, minus and dash variants ‐ ‑ ‒ – — ― − ﹣ － ⁃ become `-`; the prolonged sound
-///   mark ー stays ー after kana (half-width ｰ is ー after NFKC) and becomes `-` elsewhere;
+///   mark ー stays ー after kana (half-width ｰ is ー after NFKC), and at the start of the text
+///   when kana follows (so that the query ーション finds ニュースキュレーション); elsewhere it becomes `-`;
 /// - the kana iteration marks ゝ ゞ ヽ ヾ are replaced by the kana they repeat
 ///   (こゝろ → こころ, いすゞ → いすず);
 /// - optionally (``AnalyzerSettings/foldHiraganaToKatakana``, off by default), hiragana
@@ -37,7 +38,10 @@ enum JapaneseFolding {
             case 0x223C, 0x2053, 0x3030, 0xFF5E:
                 units[i] = waveDash
             case prolongedSoundMark:
-                if i == 0 || !(CharacterClass.isKana(units[i - 1])) { units[i] = hyphen }
+                // At the very start (a query such as ーション) it stays ー when kana follows.
+                let kanaBefore = i > 0 && CharacterClass.isKana(units[i - 1])
+                let startOfKana = i == 0 && units.count > 1 && CharacterClass.isKana(units[1])
+                if !kanaBefore && !startOfKana { units[i] = hyphen }
             case 0x309D, 0x309E, 0x30FD, 0x30FE:
                 if i > 0, let repeated = repeatKana(previous: units[i - 1], mark: u) { units[i] = repeated }
             default:

@@ -76,6 +76,9 @@ struct SegmentMemo {
     }
 
     mutating func insert(_ clause: UnsafeBufferPointer<UInt16>, hash: UInt64, packed: ArraySlice<UInt32>) {
+        // A clause repeated within one batch of misses is stored once: duplicates would make
+        // every later probe for that hash walk past all of them (quadratic time).
+        if isStored(clause, hash: hash) { return }
         if text.count + clause.count > budgetUnits { clear() }
         if (count + 1) * 4 > slots.count * 3 { grow() }
         let entry = Entry(hash: hash, textOffset: Int32(text.count), textLength: Int32(clause.count),
@@ -84,6 +87,21 @@ struct SegmentMemo {
         segments.append(contentsOf: packed)
         place(entry)
         count += 1
+    }
+
+    private func isStored(_ clause: UnsafeBufferPointer<UInt16>, hash: UInt64) -> Bool {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = slots[slot]
+            if entry.textOffset < 0 { return false }
+            if entry.hash == hash && Int(entry.textLength) == clause.count {
+                let start = Int(entry.textOffset)
+                if text.withUnsafeBufferPointer({ stored in (0..<clause.count).allSatisfy { stored[start + $0] == clause[$0] } }) {
+                    return true
+                }
+            }
+            slot = (slot + 1) & mask
+        }
     }
 
     private mutating func place(_ entry: Entry) {

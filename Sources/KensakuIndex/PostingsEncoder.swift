@@ -17,8 +17,8 @@
 /// patched frame of reference: the `width` low bits of every delta, then the deltas that do not
 /// fit ("exceptions", `highWidth` = 0 when there are none): where they are (up to 16 indexes,
 /// else a 128-bit map, bit `i` of byte `i/8` for value `i`) and their high bits, in index order.
-/// `width` is chosen per block to make it smallest, so a doc's large first delta does not widen
-/// the whole block. The headers come first, together, so that stepping over blocks reads only
+/// `width` is chosen per block to make it smallest (counting half a byte more an exception, which
+/// costs time to patch), so a doc's large first delta does not widen the whole block. The headers come first, together, so that stepping over blocks reads only
 /// them: block `k`'s data is `16·width + min(exceptions, 16) + ⌈exceptions·highWidth/8⌉` bytes. `posStart` is the index in the stream of the doc block's first position and
 /// `posOffset` the offset of the data of the position block holding it (block `posStart / 128`,
 /// value `posStart % 128`; PosTail's offset when that is `n`). Offsets are relative to the start

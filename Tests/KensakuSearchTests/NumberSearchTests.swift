@@ -1,4 +1,5 @@
 import Foundation
+import KensakuAnalysis
 import KensakuCorpus
 import KensakuIndex
 import KensakuSearch
@@ -93,5 +94,18 @@ struct ProximityTests {
         options.proximity = false
         let flat = try searcher.search("児童 虐待", options: options)
         #expect(abs(flat.hits[0].score - flat.hits[1].score) < 1e-9)
+    }
+}
+
+@Suite("Prolonged sound mark at the start of a query")
+struct ProlongedSoundMarkTests {
+    @Test("ーション finds ニュースキュレーション")
+    func leadingChoonpu() throws {
+        let analyzer = try KensakuAnalysis.Analyzer()
+        let document = analyzer.normalize("ニュースキュレーション").string
+        let query = analyzer.normalize("ーション").string
+        #expect(query == "ーション")
+        #expect(document.contains(query))
+        #expect(analyzer.normalize("ー1").string == "-1")
     }
 }
