@@ -54,17 +54,14 @@ extension JapaneseNumbers {
         }
         let table = numeralIndex
         var hasUnit = false
-        var hasZero = false
         for i in start..<end {
             let k = Int(table.index[Int(units[i])])
             guard k != 0 else { return .general }
             if table.kinds[k] != .digit { hasUnit = true }
-            if units[i] == 0x3007 || units[i] == 0x96F6 { hasZero = true }  // 〇 零
         }
         if !hasUnit {
-            // Digit by digit (with a 〇), or a single digit.
+            // Digit by digit (without a 〇 only before 年 月 日: see `accept`), or a single digit.
             if count == 1 { return .value(String(table.values[Int(table.index[Int(units[start])])])) }
-            guard hasZero else { return .notANumber }
             guard count <= 18 else { return .general }
             var value = 0
             for i in start..<end { value = value * 10 + table.values[Int(table.index[Int(units[i])])] }

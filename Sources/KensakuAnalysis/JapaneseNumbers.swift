@@ -9,7 +9,7 @@ import Foundation
 ///   (4,647) and a decimal point (1.2万);
 /// - kanji numerals with the positional markers 十 百 千 万 億 兆 (二十五, 三千五百, 十万二千五百);
 /// - the legal forms 壱 弐 参 拾 (and 萬 阡 仟 佰 陌);
-/// - digit-by-digit kanji containing 〇 (二〇一一);
+/// - digit-by-digit kanji containing 〇 (二〇一一), or before 年 月 日 (平成一八年四月二〇日);
 /// - mixtures (10万2500, 1.2万).
 ///
 /// Only real numbers count. A run of kanji numerals that is a single character (一 in 一般,
@@ -23,6 +23,9 @@ import Foundation
 public enum JapaneseNumbers {
     /// Characters that make a following single numeral numeric.
     public static let counters: Set<UInt16> = Set("条項号年月日人円回件歳名倍款目章節編度割箇かヶ期週".utf16)
+
+    /// What must follow kanji digits read one by one without a 〇.
+    static let dateCounters: Set<UInt16> = Set("年月日".utf16)
 
     static let digits: [UInt16: Int] = {
         var table: [UInt16: Int] = [:]
@@ -116,9 +119,15 @@ public enum JapaneseNumbers {
     static func accept(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> Bool {
         if (start..<end).contains(where: { isASCIIDigit(units[$0]) }) { return true }
         if largeUnits[units[start]] != nil { return false }  // 万一
-        if end - start >= 2 { return true }
-        let before = start > 0 ? units[start - 1] : 0
         let after = end < units.count ? units[end] : 0
+        if end - start >= 2 {
+            // Kanji digits read one by one with no 〇 (平成一八年四月二〇日) only as a date part:
+            // 七五三 and 一二 elsewhere are words.
+            let digitByDigit = (start..<end).allSatisfy { digits[units[$0]] != nil }
+            let hasZero = (start..<end).contains { units[$0] == 0x3007 || units[$0] == 0x96F6 }
+            return !digitByDigit || hasZero || dateCounters.contains(after)
+        }
+        let before = start > 0 ? units[start - 1] : 0
         return before == dai || counters.contains(after)
     }
 
@@ -140,11 +149,9 @@ public enum JapaneseNumbers {
         let run = Array(units[start..<end])
         let hasUnit = run.contains { smallUnits[$0] != nil || largeUnits[$0] != nil }
         let kanjiDigits = run.filter { digits[$0] != nil }
-        // Digit by digit: kanji digits only, with a 〇.
+        // Digit by digit: kanji digits only (without a 〇, `accept` wants 年 月 日 after them).
         if !hasUnit && !run.contains(where: isASCIIDigit) {
-            guard run.count >= 2, run.contains(0x3007) || run.contains(0x96F6) else {
-                return run.count == 1 ? String(digits[run[0]]!) : nil
-            }
+            guard run.count >= 2 else { return String(digits[run[0]]!) }
             return kanjiDigits.count > 38 ? nil : canonical(kanjiDigits.reduce(Decimal(0)) { $0 * 10 + Decimal(digits[$1]!) })
         }
         // Positional: sections of up to 千, joined by 万 億 兆; digits may be ASCII (with , and .).

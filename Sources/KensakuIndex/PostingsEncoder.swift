@@ -17,13 +17,16 @@
 /// patched frame of reference: the `width` low bits of every delta, then the deltas that do not
 /// fit ("exceptions", `highWidth` = 0 when there are none): where they are (up to 16 indexes,
 /// else a 128-bit map, bit `i` of byte `i/8` for value `i`) and their high bits, in index order.
-/// `width` is chosen per block to make it smallest (counting half a byte more an exception, which
-/// costs time to patch), so a doc's large first delta does not widen the whole block. The headers come first, together, so that stepping over blocks reads only
-/// them: block `k`'s data is `16·width + min(exceptions, 16) + ⌈exceptions·highWidth/8⌉` bytes. `posStart` is the index in the stream of the doc block's first position and
-/// `posOffset` the offset of the data of the position block holding it (block `posStart / 128`,
-/// value `posStart % 128`; PosTail's offset when that is `n`). Offsets are relative to the start
-/// of `Docs` and `Positions`. `maxTf` and `minLen` bound the block's best BM25 score
-/// (block-max WAND).
+/// `width` is chosen per block to make it smallest (counting half a byte more an exception,
+/// which costs time to patch), so a doc's large first delta does not widen the whole block.
+/// The headers come first, together, so that stepping over blocks reads only them: block `k`'s
+/// data is `16·width + min(exceptions, 16) + ⌈exceptions·highWidth/8⌉` bytes.
+///
+/// `posStart` is the index in the stream of the doc block's first position and `posOffset` the
+/// offset of the data of the position block holding it (block `posStart / 128`, value
+/// `posStart % 128`; PosTail's offset when that is `n`). Offsets are relative to the start of
+/// `Docs` and `Positions`. `maxTf` and `minLen` bound the block's best BM25 score (block-max
+/// WAND).
 struct PostingsEncoder {
     static let skipEntrySize = 24
     /// Up to this many exceptions a position block lists their indexes; more take a 128-bit map.

@@ -28,6 +28,11 @@ struct Location: ParsableArguments {
     @Flag(help: "Fuzz a fresh build of the seed report, written by this binary, instead of Index/seed.")
     var freshIndex = false
 
+    /// Removes the scratch directory when it was made for this process (no `--work`).
+    func cleanUp(_ context: FuzzContext) {
+        if work == nil { try? FileManager.default.removeItem(atPath: context.work) }
+    }
+
     func context() throws -> FuzzContext {
         let root = root ?? FuzzContext.defaultRoot
         let work = work ?? NSTemporaryDirectory() + "kensaku-fuzz-\(getpid())"
@@ -147,6 +152,7 @@ struct BatchCommand: ParsableCommand {
 
     func run() throws {
         let context = try location.context()
+        defer { location.cleanUp(context) }
         let board = try status.map { try StatusBoard(path: $0) }
         let stats = try Targets.with(target) { type in
             try Batch.run(type, context: context, seed: seed, start: start, iterations: iterations, seconds: seconds, status: board,
@@ -176,6 +182,7 @@ struct Repro: ParsableCommand {
 
     func run() throws {
         let context = try location.context()
+        defer { location.cleanUp(context) }
         _ = try Targets.with(target) { type in
             try Batch.run(type, context: context, seed: seed, start: input, iterations: 1, seconds: 0, status: nil, verbose: true,
                           save: save, dryRun: noRun)
@@ -195,6 +202,7 @@ struct QueryFile: ParsableCommand {
 
     func run() throws {
         let context = try location.context()
+        defer { location.cleanUp(context) }
         let query = String(decoding: try Data(contentsOf: URL(fileURLWithPath: file)), as: UTF8.self)
         let searcher = try Searcher(index: IndexReader.open(directory: context.index))
         var options = SearchOptions()

@@ -30,13 +30,15 @@ struct NumberTests {
         ("三回", ["3@三"]),
         ("十一月", ["11@十一"]),
         ("0.5倍", ["0.5@0.5"]),
+        ("平成一八年四月二〇日", ["2006@平成一八", "18@一八", "4@四", "20@二〇"]),
+        ("昭和五三年五月三〇日", ["1978@昭和五三", "53@五三", "5@五", "30@三〇"]),
     ])
     func conversions(text: String, expected: [String]) throws {
         #expect(try numbers(text) == expected)
     }
 
     @Test("Words that contain numerals are not numbers", arguments: [
-        "一般", "統一", "一部", "万一", "一時", "参加", "九州", "十分", "百貨店", "千代田区", "七五三", "一体", "同一の", "唯一",
+        "一般", "統一", "一部", "万一", "一時", "参加", "九州", "十分", "百貨店", "千代田区", "七五三", "七五三の祝い", "一二の", "一体", "同一の", "唯一",
     ])
     func notNumbers(text: String) throws {
         #expect(try numbers(text) == [])

@@ -63,13 +63,22 @@ struct SearchHostileInputTests {
         bounded(query)
     }
 
-    @Test("Terms at the length limit with a number every other character stay fast (was 62 s and 12 GB for 1 MB)")
-    func numberPieces() {
-        // Found by fuzzing (query target, seed 5992047660568536181 input 214): the number-aware
-        // matcher built cursors for every piece before checking any.
-        let term = String(repeating: "者9", count: 512)
-        bounded(term, limit: .seconds(10))
-        bounded(Array(repeating: term, count: 8).joined(separator: " OR "), limit: .seconds(20))
+    @Test("Queries at the term limits: repeated single characters and numbers (about 1 min for 1,024 terms in release)")
+    func termLimits() {
+        // Found by fuzzing (query target, seed 5992047660568536181 input 214): a 1 MB term of 者9
+        // took 62 s and 12 GB before terms were limited to 1,024 characters. Within the limits,
+        // 1,024 OR'd terms of 者9×512 still take 53 s, and of "者 者 …" (340) 70 s, in release:
+        // every one-character piece scans its gram prefix and opens a cursor per gram, again for
+        // every repetition (reported to the lead).
+        let phrase = "\"" + String(repeating: "者 ", count: 340) + "\""
+        let numbers = String(repeating: "者9", count: 512)
+        for term in [numbers, phrase] {
+            bounded(term, limit: .seconds(20))
+            let elapsed = bounded(Array(repeating: term, count: 16).joined(separator: " OR "), limit: .seconds(120))
+            withKnownIssue("one-character pieces re-scan their gram prefix for every repetition", isIntermittent: true) {
+                #expect(elapsed < .seconds(2), "16 OR'd terms at the length limit took \(elapsed)")
+            }
+        }
     }
 
     @Test("Deep parentheses are refused, not a stack overflow", arguments: [63, 64, 65, 1_000, 100_000])
