@@ -107,34 +107,7 @@ struct TermMatcher {
         }
         let origin = grams[0].start
         let termEnd = grams[grams.count - 1].end
-        var sources: [Source] = []
-        var runStart = 0
-        for (i, gram) in grams.enumerated() where isOneCharacter(gram, units) || i == grams.count - 1 {
-            let run = Array(grams[runStart...i])
-            runStart = i + 1
-            if run.count == 1 {
-                // One character: every gram that starts with it.
-                var cursors: [PostingsCursor] = []
-                var total = 0
-                for (_, info) in try index.terms(withPrefix: key(.gram, run[0])) {
-                    cursors.append(try index.postings(info))
-                    total += info.totalFreq
-                }
-                if cursors.isEmpty { return result }
-                sources.append(Source(offset: UInt32(run[0].start - origin), cursors: cursors, totalFreq: total))
-                continue
-            }
-            let bigrams = run.dropLast()
-            var infos: [TermInfo] = []
-            for gram in bigrams {
-                guard let info = try index.lookup(key(.gram, gram)) else { return result }
-                infos.append(info)
-            }
-            for b in Self.cheapestCover(infos.map(\.totalFreq)) {
-                sources.append(Source(offset: UInt32(bigrams[bigrams.startIndex + b].start - origin),
-                                      cursors: [try index.postings(infos[b])], totalFreq: infos[b].totalFreq))
-            }
-        }
+        guard var sources = try textSources(Array(units[Int(origin)..<Int(termEnd)]), field: field), !sources.isEmpty else { return result }
         // Word cursors, for alignment.
         var words: [Source] = []
         var wordsMissing = analyzed.words.isEmpty

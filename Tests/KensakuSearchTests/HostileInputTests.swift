@@ -74,9 +74,9 @@ struct SearchHostileInputTests {
         let numbers = String(repeating: "者9", count: 512)
         for term in [numbers, phrase] {
             bounded(term, limit: .seconds(20))
-            let elapsed = bounded(Array(repeating: term, count: 16).joined(separator: " OR "), limit: .seconds(120))
+            let elapsed = bounded(Array(repeating: term, count: 4).joined(separator: " OR "), limit: .seconds(60))
             withKnownIssue("one-character pieces re-scan their gram prefix for every repetition", isIntermittent: true) {
-                #expect(elapsed < .seconds(2), "16 OR'd terms at the length limit took \(elapsed)")
+                #expect(elapsed < .seconds(1), "4 OR'd terms at the length limit took \(elapsed)")
             }
         }
     }
