@@ -132,6 +132,8 @@ public final class Searcher {
     private let analyzer: Analyzer
     private let textFields: [Int]
     var analyzerForSnippets: Analyzer { analyzer }
+    /// Postings lists opened by the current query.
+    private var budget = CursorBudget()
 
     public init(index: IndexReader) throws {
         self.index = index
@@ -148,6 +150,7 @@ public final class Searcher {
     public func search(_ query: Query, options: SearchOptions) throws(SearchError) -> SearchResult {
         var options = options
         if Self.positiveTermCount(query) < 2 { options.proximity = false }
+        budget = CursorBudget()
         var explanations: [UInt32: [String]] = [:]
         var highlights: [String] = []
         var result: ScoredDocs
@@ -170,6 +173,8 @@ public final class Searcher {
             }
         } catch let error as SearchError {
             throw error
+        } catch IndexError.build(let message) where message == CursorBudget.message {
+            throw .query(QueryError(message: message, column: 1))
         } catch let error as IndexError {
             throw .index(error)
         } catch {
@@ -271,7 +276,7 @@ public final class Searcher {
         let analyzed = analyzer.analyze(text)
         guard !analyzed.grams.isEmpty else { return ScoredDocs() }
         if positive { highlights.append(analyzed.text.string.trimmingCharacters(in: .whitespaces)) }
-        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: options.proximity && positive)
+        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: options.proximity && positive, budget: budget)
         var perField: [FieldMatches] = []
         var union = ScoredDocs()
         let pieces = options.exact ? nil : NumberPieces(analyzed)

@@ -19,7 +19,7 @@ extension TermMatcher {
                 var cursors: [PostingsCursor] = []
                 var total = 0
                 for (_, info) in try index.terms(withPrefix: key(run[0])) {
-                    cursors.append(try index.postings(info))
+                    cursors.append(try cursor(info))
                     total += info.totalFreq
                 }
                 if cursors.isEmpty { return nil }
@@ -34,7 +34,7 @@ extension TermMatcher {
             }
             for b in Self.cheapestCover(infos.map(\.totalFreq)) {
                 sources.append(Source(offset: UInt32(bigrams[bigrams.startIndex + b].start),
-                                      cursors: [try index.postings(infos[b])], totalFreq: infos[b].totalFreq))
+                                      cursors: [try cursor(infos[b])], totalFreq: infos[b].totalFreq))
             }
         }
         return sources
@@ -63,7 +63,7 @@ extension TermMatcher {
                 var total = 0
                 for (key, info) in try index.terms(withPrefix: prefix) {
                     guard let length = UInt32(String(decoding: key.dropFirst(prefix.count), as: UTF8.self)) else { continue }
-                    cursors.append(try index.postings(info))
+                    cursors.append(try cursor(info))
                     lengths.append(length)
                     total += info.totalFreq
                 }

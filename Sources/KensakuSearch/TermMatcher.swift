@@ -1,6 +1,20 @@
 import KensakuAnalysis
 import KensakuIndex
 
+/// How many postings lists one query may open. Each costs memory and, for one-character
+/// pieces (a union of every gram that starts with the character), time on every candidate
+/// document: a query past the budget is refused with an error instead of running for minutes.
+final class CursorBudget {
+    static let limit = 8_192
+    static let message = "the query needs more than \(limit) postings lists; make it narrower"
+    private(set) var used = 0
+
+    func take() -> Bool {
+        used += 1
+        return used <= Self.limit
+    }
+}
+
 /// Per-field matches of one term: the docs whose normalized field text contains the term's
 /// normalized text, with the occurrence count and the word-aligned occurrence count.
 struct FieldMatches {
@@ -27,11 +41,20 @@ struct TermMatcher {
     /// Record where matches start (for proximity between the terms of a query).
     var collectStarts = false
     static let maxStarts = 32
+    /// Postings lists the whole query may open (shared by its terms).
+    let budget: CursorBudget
 
-    init(index: IndexReader, wordsOnly: Bool, collectStarts: Bool = false) {
+    init(index: IndexReader, wordsOnly: Bool, collectStarts: Bool = false, budget: CursorBudget = CursorBudget()) {
         self.index = index
         self.wordsOnly = wordsOnly
         self.collectStarts = collectStarts
+        self.budget = budget
+    }
+
+    /// A cursor over `info`'s postings, counted against the query's budget.
+    func cursor(_ info: TermInfo) throws(IndexError) -> PostingsCursor {
+        guard budget.take() else { throw .build(CursorBudget.message) }
+        return try index.postings(info)
     }
 
     /// One source of positions at a fixed offset from the match start.
@@ -113,7 +136,7 @@ struct TermMatcher {
         var wordsMissing = analyzed.words.isEmpty
         for word in analyzed.words {
             guard let info = try index.lookup(key(.word, word)) else { wordsMissing = true; break }
-            words.append(Source(offset: UInt32(word.start - origin), cursors: [try index.postings(info)], totalFreq: info.totalFreq))
+            words.append(Source(offset: UInt32(word.start - origin), cursors: [try cursor(info)], totalFreq: info.totalFreq))
         }
         if wordsOnly && wordsMissing { return result }
         // One word spanning the whole term: its occurrences are exactly the aligned ones.

@@ -75,9 +75,8 @@ struct SearchHostileInputTests {
         for term in [numbers, phrase] {
             bounded(term, limit: .seconds(20))
             let elapsed = bounded(Array(repeating: term, count: 4).joined(separator: " OR "), limit: .seconds(60))
-            withKnownIssue("one-character pieces re-scan their gram prefix for every repetition", isIntermittent: true) {
-                #expect(elapsed < .seconds(1), "4 OR'd terms at the length limit took \(elapsed)")
-            }
+            // Refused by the query's postings-list budget (CursorBudget) rather than run for minutes.
+            #expect(elapsed < .seconds(1), "4 OR'd terms at the length limit took \(elapsed)")
         }
     }
 
