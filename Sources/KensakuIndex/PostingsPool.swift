@@ -53,27 +53,6 @@ struct PostingsPool {
         pages[offset >> Self.pageShift] + (offset & (Self.pageSize - 1))
     }
 
-    @inline(__always)
-    mutating func append(_ id: Int, _ byte: UInt8) {
-        var w = write[id]
-        if w == limit[id] {
-            let next = min(Int(level[id]) + 1, Self.sizes.count - 1)
-            let size = Self.sizes[next]
-            let start = allocate(size)
-            let link = UInt32(start)
-            let p = pointer(w)
-            p[0] = UInt8(truncatingIfNeeded: link)
-            p[1] = UInt8(truncatingIfNeeded: link >> 8)
-            p[2] = UInt8(truncatingIfNeeded: link >> 16)
-            p[3] = UInt8(truncatingIfNeeded: link >> 24)
-            level[id] = UInt8(next)
-            limit[id] = start + size - 4
-            w = start
-        }
-        pointer(w).pointee = byte
-        write[id] = w + 1
-    }
-
     /// Appends a run of bytes to stream `id` (one state lookup for the whole run).
     @inline(__always)
     mutating func append(_ id: Int, _ bytes: UnsafeBufferPointer<UInt8>) {
@@ -105,16 +84,6 @@ struct PostingsPool {
         write[id] = w
         limit[id] = end
         level[id] = UInt8(lvl)
-    }
-
-    @inline(__always)
-    mutating func appendVarInt(_ id: Int, _ value: UInt32) {
-        var v = value
-        while v >= 0x80 {
-            append(id, UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        append(id, UInt8(v))
     }
 
     /// The stream of `id`, contiguous, appended to `out`.

@@ -207,21 +207,10 @@ struct IndexHostileInputTests {
         #expect(throws: IndexError.self) { try IndexReader.open(directory: dir) }
     }
 
-    /// A deterministic generator for the corruption test.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     @Test("Corrupt bodies behind rewritten checksums give typed errors, never a trap", arguments: ["terms", "postings", "docs", "store"])
     func corruptBodiesWithValidChecksums(suffix: String) throws {
-        var rng = SplitMix(state: 0x5EED ^ UInt64(suffix.utf8.count))
+        var rng = SeededGenerator(seed: 0x5EED ^ UInt64(suffix.utf8.count))
         let manifestPath = Fixtures.seedIndex + "/manifest.json"
         let manifestObject = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any])
         let generation = try #require((manifestObject["generation"] as? Int))

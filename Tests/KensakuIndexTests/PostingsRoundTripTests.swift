@@ -5,19 +5,6 @@ import Testing
 /// Random postings encoded with `PostingsEncoder` and read back with `PostingsCursor`.
 @Suite("Postings round trip")
 struct PostingsRoundTripTests {
-    /// A reproducible generator (SplitMix64).
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// How the term frequencies and the position gaps are drawn.
     enum Shape: String, CaseIterable, CustomTestStringConvertible {
         /// tf 1...300, gaps 1...3 (dense: narrow blocks).

@@ -17,14 +17,7 @@ struct NumberSearchTests {
     ]
 
     static func searcher() throws -> (Searcher, String) {
-        let dir = NSTemporaryDirectory() + "kensaku-numbers-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let corpus = dir + "/c.jsonl"
-        let lines = try documents.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: corpus, atomically: true, encoding: .utf8)
-        var source = try CorpusFormat.jsonl.open(path: corpus, skipBad: false)
-        _ = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i")
-        return (try Searcher(index: IndexReader.open(directory: dir + "/i")), dir)
+        try SearchFixtures.searcher(records: documents, name: "numbers")
     }
 
     func ids(_ searcher: Searcher, _ query: String, exact: Bool = false) throws -> Set<String> {
@@ -72,19 +65,12 @@ struct NumberSearchTests {
 struct ProximityTests {
     @Test("Terms that match close together rank first")
     func closeTermsRankFirst() throws {
-        let dir = NSTemporaryDirectory() + "kensaku-proximity-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let filler = String(repeating: "あいうえお", count: 40)
-        let records = [
+        let (searcher, dir) = try SearchFixtures.searcher(records: [
             ["id": "far", "title": "甲", "body": "児童" + filler + "虐待"],
             ["id": "near", "title": "乙", "body": "児童虐待" + filler],
-        ]
-        let lines = try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
-        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/c.jsonl", atomically: true, encoding: .utf8)
-        var source = try CorpusFormat.jsonl.open(path: dir + "/c.jsonl", skipBad: false)
-        _ = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i")
-        let searcher = try Searcher(index: IndexReader.open(directory: dir + "/i"))
+        ], name: "proximity")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         var options = SearchOptions()
         options.explain = true
         let ranked = try searcher.search("児童 虐待", options: options)

@@ -9,6 +9,18 @@ enum SearchFixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let seedIndex = packageRoot.appendingPathComponent("Index/seed").path
     static func makeSearcher() throws -> Searcher { try Searcher(index: IndexReader.open(directory: seedIndex)) }
+
+    /// Builds an index from JSON Lines records in a new temporary directory, and a searcher
+    /// over it; the caller removes the directory.
+    static func searcher(records: [[String: String]], name: String) throws -> (Searcher, String) {
+        let dir = NSTemporaryDirectory() + "kensaku-\(name)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let lines = try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/c.jsonl", atomically: true, encoding: .utf8)
+        var source = try CorpusFormat.jsonl.open(path: dir + "/c.jsonl", skipBad: false)
+        _ = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i")
+        return (try Searcher(index: IndexReader.open(directory: dir + "/i")), dir)
+    }
 }
 
 @Suite("Search on the seed report")
