@@ -170,13 +170,48 @@ public final class IndexReader {
     }
 
     /// The term's info, or nil. - Complexity: O(log blocks + block size).
+    ///
+    /// Compares the key against the block's prefix-compressed entries in place, never
+    /// materializing a term: `matched` is how many leading bytes of the current term equal the
+    /// key's, and an entry sharing fewer bytes than that with its predecessor is already
+    /// greater than the key (terms are sorted), which ends the search.
     public func lookup(_ key: [UInt8]) throws(IndexError) -> TermInfo? {
-        var found: TermInfo?
-        try scan(from: key) { (k, info) throws(IndexError) in
-            if k == key { found = info }
-            return false
+        guard blockCount > 0 else { return nil }
+        let block = try findBlock(key)
+        var r = terms.reader(at: try blockOffset(block))
+        let end = block + 1 < blockCount ? try blockOffset(block + 1) : blocksEnd
+        var matched = 0  // leading bytes of the current term equal to the key's
+        var termLength = 0
+        var first = true
+        return try key.withUnsafeBufferPointer { (k) throws(IndexError) -> TermInfo? in
+            while r.offset < end {
+                let shared = try r.varint(max: termLength)
+                if first && shared != 0 { throw r.corrupt("a block's first key shares a prefix") }
+                first = false
+                let suffix = try r.bytes(try r.varint(max: 1 << 16))
+                termLength = shared + suffix.count
+                if shared < matched { return nil }  // diverges upward where the previous term equalled the key
+                if shared == matched {
+                    // Extend the match through the suffix.
+                    var i = 0
+                    while i < suffix.count && matched < k.count && suffix[i] == k[matched] {
+                        i += 1
+                        matched += 1
+                    }
+                    if i < suffix.count {
+                        // The term is longer than the key, or differs at byte `matched`.
+                        if matched == k.count || suffix[i] > k[matched] { return nil }
+                    } else if matched == k.count {
+                        return TermInfo(docFreq: try r.varint(max: Int(Int32.max)), totalFreq: try r.varint(max: Int.max),
+                                        postingsOffset: try r.varint(max: postings.body.count),
+                                        postingsLength: try r.varint(max: postings.body.count))
+                    }
+                }
+                // shared > matched: the term is below the key where its predecessor was; skip it.
+                for _ in 0..<4 { _ = try r.varint() }
+            }
+            return nil
         }
-        return found
     }
 
     /// Every term that starts with `prefix`, in key order.

@@ -27,18 +27,56 @@ public enum TermKey {
         make(field: field, kind: kind, term: Array(term.utf8))
     }
 
+    /// The key of a term given as UTF-16 (as the analyzer produces it), transcoded straight to
+    /// UTF-8; a lone surrogate becomes U+FFFD, as `String(decoding:as:)` would make it.
+    public static func make(field: Int, kind: TermKind, utf16 term: UnsafeBufferPointer<UInt16>) -> [UInt8] {
+        make(UInt8(field), kind.rawValue, utf16: term)
+    }
+
+    private static func make(_ field: UInt8, _ kind: UInt8, utf16 term: UnsafeBufferPointer<UInt16>) -> [UInt8] {
+        var key = [UInt8]()
+        key.reserveCapacity(2 + term.count * 3)
+        key.append(field)
+        key.append(kind)
+        var i = 0
+        let n = term.count
+        while i < n {
+            var scalar = UInt32(term[i])
+            i += 1
+            if scalar < 0x80 {
+                key.append(UInt8(scalar))
+                continue
+            }
+            if scalar & 0xFC00 == 0xD800, i < n, term[i] & 0xFC00 == 0xDC00 {
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (UInt32(term[i]) - 0xDC00)
+                i += 1
+            } else if scalar & 0xF800 == 0xD800 {
+                scalar = 0xFFFD
+            }
+            if scalar < 0x800 {
+                key.append(UInt8(0xC0 | scalar >> 6))
+            } else if scalar < 0x10000 {
+                key.append(UInt8(0xE0 | scalar >> 12))
+                key.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
+            } else {
+                key.append(UInt8(0xF0 | scalar >> 18))
+                key.append(UInt8(0x80 | (scalar >> 12) & 0x3F))
+                key.append(UInt8(0x80 | (scalar >> 6) & 0x3F))
+            }
+            key.append(UInt8(0x80 | scalar & 0x3F))
+        }
+        return key
+    }
+
     /// The term of a number token: `value#length`.
     public static func numberTerm(value: String, length: Int) -> String { value + "#" + String(length) }
 
     /// The UTF-8 key of an in-memory key (prefix unit `field << 8 | kind`, then UTF-16).
     static func encode(_ key: ArraySlice<UInt16>) -> [UInt8] {
         let prefix = key[key.startIndex]
-        var out: [UInt8] = [UInt8(prefix >> 8), UInt8(prefix & 0xFF)]
-        out.reserveCapacity(key.count * 3)
-        for scalar in String(decoding: key.dropFirst(), as: UTF16.self).unicodeScalars {
-            out.append(contentsOf: UTF8.encode(scalar)!)
+        return key.dropFirst().withUnsafeBufferPointer {
+            make(UInt8(prefix >> 8), UInt8(prefix & 0xFF), utf16: $0)
         }
-        return out
     }
 }
 

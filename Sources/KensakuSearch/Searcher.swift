@@ -64,12 +64,22 @@ struct ScoredDocs {
     var positions: [[UInt32]] = []
     /// Proximity bonus added by the `and` that made this set, per doc (empty when none).
     var proximityBonus: [Double] = []
+    /// How much each score may still grow once pending word alignments are counted (empty
+    /// when none is pending): the true score is in `scores[i] ... scores[i] + slack[i]`.
+    var slack: [Double] = []
+
+    /// The positive term (an index into the searcher's pending terms) whose match starts stand
+    /// for `positions` when proximity is counted later.
+    var lastTerm: Int?
+
+    @inline(__always) func slack(_ i: Int) -> Double { slack.isEmpty ? 0 : slack[i] }
 
     /// Docs in both, scores added. When both carry positions, the closer their matches, the
     /// larger the bonus: `1 / (1 + distance / 8)`, at most 1 for adjacent matches.
     static func and(_ a: ScoredDocs, _ b: ScoredDocs) -> ScoredDocs {
         var out = ScoredDocs()
         let proximity = !a.positions.isEmpty && !b.positions.isEmpty
+        let slack = !a.slack.isEmpty || !b.slack.isEmpty
         var i = 0, j = 0
         while i < a.docs.count && j < b.docs.count {
             if a.docs[i] < b.docs[j] { i += 1 } else if a.docs[i] > b.docs[j] { j += 1 } else {
@@ -80,6 +90,7 @@ struct ScoredDocs {
                     out.proximityBonus.append(bonus)
                     out.positions.append(b.positions[j])
                 }
+                if slack { out.slack.append(a.slack(i) + b.slack(j)) }
                 out.docs.append(a.docs[i]); out.scores.append(score); i += 1; j += 1
             }
         }
@@ -101,13 +112,17 @@ struct ScoredDocs {
 
     static func or(_ a: ScoredDocs, _ b: ScoredDocs) -> ScoredDocs {
         var out = ScoredDocs()
+        let slack = !a.slack.isEmpty || !b.slack.isEmpty
         var i = 0, j = 0
         while i < a.docs.count || j < b.docs.count {
             if j == b.docs.count || (i < a.docs.count && a.docs[i] < b.docs[j]) {
+                if slack { out.slack.append(a.slack(i)) }
                 out.docs.append(a.docs[i]); out.scores.append(a.scores[i]); i += 1
             } else if i == a.docs.count || b.docs[j] < a.docs[i] {
+                if slack { out.slack.append(b.slack(j)) }
                 out.docs.append(b.docs[j]); out.scores.append(b.scores[j]); j += 1
             } else {
+                if slack { out.slack.append(a.slack(i) + b.slack(j)) }
                 out.docs.append(a.docs[i]); out.scores.append(a.scores[i] + b.scores[j]); i += 1; j += 1
             }
         }
@@ -120,6 +135,7 @@ struct ScoredDocs {
         for (i, doc) in a.docs.enumerated() {
             while j < b.docs.count && b.docs[j] < doc { j += 1 }
             if j < b.docs.count && b.docs[j] == doc { continue }
+            if !a.slack.isEmpty { out.slack.append(a.slack[i]) }
             out.docs.append(doc); out.scores.append(a.scores[i])
         }
         return out
@@ -134,6 +150,35 @@ public final class Searcher {
     var analyzerForSnippets: Analyzer { analyzer }
     /// Postings lists opened by the current query.
     private var budget = CursorBudget()
+    /// Positive terms of the current query with score parts still to be counted (see `refine`).
+    private var pending: [PendingTerm] = []
+    /// Adjacent terms of an AND whose proximity bonus is still to be counted.
+    private var pairs: [ProximityPair] = []
+
+    /// A positive term whose word alignment or match starts are not counted yet.
+    struct PendingTerm {
+        /// One field's matches, scored for now as if no occurrence were word-aligned.
+        struct Field {
+            var field: Int
+            var docs: [UInt32]
+            var frequencies: [UInt32]
+            /// boost × idf.
+            var weight: Double
+        }
+        var analyzed: AnalyzedText
+        var fields: [Int]
+        var alignment: [Field]
+        /// Its match starts are needed for a proximity bonus.
+        var proximity: Bool
+    }
+
+    /// The terms (indices into `pending`) on either side of an AND step, and the docs that
+    /// step kept: each earns up to 1 for the two terms' closest matches.
+    struct ProximityPair {
+        var first: Int
+        var second: Int
+        var docs: [UInt32]
+    }
 
     public init(index: IndexReader) throws {
         self.index = index
@@ -151,6 +196,9 @@ public final class Searcher {
         var options = options
         if Self.positiveTermCount(query) < 2 { options.proximity = false }
         budget = CursorBudget()
+        pending = []
+        pairs = []
+        defer { pending = []; pairs = [] }
         var explanations: [UInt32: [String]] = [:]
         var highlights: [String] = []
         var result: ScoredDocs
@@ -171,6 +219,8 @@ public final class Searcher {
                 }
                 result = ScoredDocs.and(result, allowed)
             }
+            let window = options.limit > Int.max - max(0, options.offset) ? Int.max : options.offset + options.limit
+            try refine(&result, window: window, options: options)
         } catch let error as SearchError {
             throw error
         } catch IndexError.build(let message) where message == CursorBudget.message {
@@ -237,7 +287,16 @@ public final class Searcher {
             var result = positives.isEmpty ? allDocs() : try evaluate(positives[0], options: options, explanations: &explanations, highlights: &highlights, positive: positive)
             for part in positives.dropFirst() {
                 if result.docs.isEmpty { break }
-                result = ScoredDocs.and(result, try evaluate(part, options: options, explanations: &explanations, highlights: &highlights, positive: positive))
+                let next = try evaluate(part, options: options, explanations: &explanations, highlights: &highlights, positive: positive)
+                let previousTerm = result.lastTerm
+                result = ScoredDocs.and(result, next)
+                if let a = previousTerm, let b = next.lastTerm, !result.docs.isEmpty {
+                    // Proximity counted later: up to 1 more for each doc.
+                    pairs.append(ProximityPair(first: a, second: b, docs: result.docs))
+                    if result.slack.isEmpty { result.slack = Array(repeating: 0, count: result.docs.count) }
+                    for i in result.slack.indices { result.slack[i] += 1 }
+                    result.lastTerm = b
+                }
                 if options.explain && positive {
                     for (i, bonus) in result.proximityBonus.enumerated() where bonus > 0 {
                         explanations[result.docs[i], default: []].append(String(format: "proximity: +%.3f = 1/(1 + distance/8)", bonus))
@@ -246,9 +305,14 @@ public final class Searcher {
             }
             result.positions = []
             result.proximityBonus = []
+            result.lastTerm = nil
             for part in parts {
                 guard case .not(let inner) = part, !result.docs.isEmpty else { continue }
+                let (keptTerms, keptPairs) = (pending.count, pairs.count)
                 result = ScoredDocs.minus(result, try evaluate(inner, options: options, explanations: &explanations, highlights: &highlights, positive: !positive))
+                // The excluded side adds nothing to any score.
+                pending.removeSubrange(keptTerms...)
+                pairs.removeSubrange(keptPairs...)
             }
             return result
         case .or(let parts):
@@ -258,47 +322,94 @@ public final class Searcher {
             }
             return result
         case .not(let inner):
+            let (keptTerms, keptPairs) = (pending.count, pairs.count)
+            defer {
+                pending.removeSubrange(keptTerms...)
+                pairs.removeSubrange(keptPairs...)
+            }
             return ScoredDocs.minus(allDocs(), try evaluate(inner, options: options, explanations: &explanations, highlights: &highlights, positive: !positive))
         }
     }
 
+    /// The fields a term searches: the one it names, or every analyzed field.
+    private func termFields(_ name: String?) throws -> [Int] {
+        guard let name else { return textFields }
+        guard let number = index.fieldNumber(name), index.manifest.fields[number].spec.analyzed else {
+            throw SearchError.unknownField(name, known: textFields.map { index.manifest.fields[$0].spec.name })
+        }
+        return [number]
+    }
+
+    /// A term's matches in each of `fields`, literal and (unless exact) number-aware.
+    private func matchTerm(_ analyzed: AnalyzedText, fields: [Int], options: SearchOptions, lazyAlignment: Bool,
+                           collectStarts: Bool, within: [UInt32]? = nil, budget: CursorBudget) throws -> [FieldMatches] {
+        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget)
+        let pieces = options.exact ? nil : NumberPieces(analyzed)
+        var perField: [FieldMatches] = []
+        for field in fields {
+            var matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, within: within)
+            if let pieces { matches = TermMatcher.union(matches, try matcher.match(pieces, field: field, within: within)) }
+            perField.append(matches)
+        }
+        return perField
+    }
+
+    /// The match starts of each field, tagged `field << 24 | start` and sorted, per doc of `docs`.
+    static func taggedStarts(_ perField: [FieldMatches], docs: [UInt32]) -> [[UInt32]] {
+        var positions = [[UInt32]](repeating: [], count: docs.count)
+        for matches in perField where !matches.starts.isEmpty {
+            var j = 0
+            for (i, doc) in matches.docs.enumerated() {
+                while docs[j] != doc { j += 1 }
+                positions[j].append(contentsOf: matches.starts[i].map { UInt32(matches.field) << 24 | min($0, 0xFF_FFFF) })
+            }
+        }
+        return positions.map { $0.sorted() }
+    }
+
     private func evaluateTerm(field name: String?, text: String, options: SearchOptions, explanations: inout [UInt32: [String]],
                               highlights: inout [String], positive: Bool) throws -> ScoredDocs {
-        let fields: [Int]
-        if let name {
-            guard let number = index.fieldNumber(name), index.manifest.fields[number].spec.analyzed else {
-                throw SearchError.unknownField(name, known: textFields.map { index.manifest.fields[$0].spec.name })
-            }
-            fields = [number]
-        } else {
-            fields = textFields
-        }
+        let fields = try termFields(name)
         let analyzed = analyzer.analyze(text)
         guard !analyzed.grams.isEmpty else { return ScoredDocs() }
         if positive { highlights.append(analyzed.text.string.trimmingCharacters(in: .whitespaces)) }
-        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: options.proximity && positive, budget: budget)
-        var perField: [FieldMatches] = []
+        // Word alignment and proximity only change scores: unless they are explained, they are
+        // counted later, for the docs that can reach the top (see `refine`).
+        let lazy = !options.explain
+        let proximity = options.proximity && positive
+        let perField = try matchTerm(analyzed, fields: fields, options: options, lazyAlignment: lazy,
+                                     collectStarts: proximity && !lazy, budget: budget)
         var union = ScoredDocs()
-        let pieces = options.exact ? nil : NumberPieces(analyzed)
-        for field in fields {
-            var matches = try matcher.match(analyzed, field: field)
-            if let pieces { matches = TermMatcher.union(matches, try matcher.match(pieces, field: field)) }
+        for matches in perField {
             union = ScoredDocs.or(union, ScoredDocs(docs: matches.docs, scores: Array(repeating: 0, count: matches.docs.count)))
-            perField.append(matches)
         }
         // Score with the term's document frequency over all its fields.
         let idf = options.bm25.idf(documentCount: index.documentCount, docFreq: union.docs.count)
         var scores = [Double](repeating: 0, count: union.docs.count)
+        var slack: [Double] = []
+        var pendingFields: [PendingTerm.Field] = []
         for matches in perField {
             let spec = index.manifest.fields[matches.field].spec
             let lengths = index.docs.lengths(field: matches.field)
             let average = index.averageLength(field: matches.field)
+            let pendingHere = matches.alignmentPending && positive && !matches.docs.isEmpty
+            if pendingHere {
+                pendingFields.append(PendingTerm.Field(field: matches.field, docs: matches.docs, frequencies: matches.frequencies,
+                                                       weight: spec.boost * idf))
+                if slack.isEmpty { slack = Array(repeating: 0, count: union.docs.count) }
+            }
             var j = 0
             for (i, doc) in matches.docs.enumerated() {
                 while union.docs[j] != doc { j += 1 }
                 let tf = Double(matches.frequencies[i] + matches.aligned[i])
                 let length = Int(doc) < lengths.count ? Double(lengths[Int(doc)]) : average
-                scores[j] += spec.boost * idf * options.bm25.termScore(tf: tf, length: length, averageLength: average)
+                let part = options.bm25.termScore(tf: tf, length: length, averageLength: average)
+                scores[j] += spec.boost * idf * part
+                if pendingHere {
+                    // At most every occurrence is aligned: tf doubles.
+                    let most = options.bm25.termScore(tf: 2 * Double(matches.frequencies[i]), length: length, averageLength: average)
+                    slack[j] += spec.boost * idf * (most - part)
+                }
                 if options.explain && positive {
                     explanations[doc, default: []].append("\(text) " + options.bm25.explain(
                         field: spec.name, boost: spec.boost, idf: idf, tf: tf, length: length, averageLength: average)
@@ -307,17 +418,75 @@ public final class Searcher {
             }
         }
         union.scores = positive ? scores : Array(repeating: 0, count: scores.count)
-        if matcher.collectStarts {
-            var positions = [[UInt32]](repeating: [], count: union.docs.count)
-            for matches in perField where !matches.starts.isEmpty {
-                var j = 0
-                for (i, doc) in matches.docs.enumerated() {
-                    while union.docs[j] != doc { j += 1 }
-                    positions[j].append(contentsOf: matches.starts[i].map { UInt32(matches.field) << 24 | min($0, 0xFF_FFFF) })
+        union.slack = positive ? slack : []
+        if proximity && lazy && !union.docs.isEmpty {
+            union.lastTerm = pending.count
+            pending.append(PendingTerm(analyzed: analyzed, fields: fields, alignment: pendingFields, proximity: true))
+        } else if !pendingFields.isEmpty {
+            pending.append(PendingTerm(analyzed: analyzed, fields: fields, alignment: pendingFields, proximity: false))
+        }
+        if proximity && !lazy { union.positions = Self.taggedStarts(perField, docs: union.docs) }
+        return union
+    }
+
+    /// Makes the scores of the docs that can reach the first `window` hits exact, counting
+    /// their pending word alignments and proximity bonuses.
+    ///
+    /// Every score is a lower bound with a slack to its upper bound. θ is the `window`-th best
+    /// lower bound; a doc whose upper bound reaches θ may belong in the window, so its pending
+    /// terms are matched again on it alone (with alignment and match starts), which makes its
+    /// score exact, and θ is taken again, until no doc with slack reaches it. That is usually
+    /// one round over a few dozen docs, instead of reading word and match positions in every
+    /// matching doc. Docs left with slack rank below the window whatever their alignment.
+    private func refine(_ result: inout ScoredDocs, window: Int, options: SearchOptions) throws {
+        guard !pending.isEmpty, !result.slack.isEmpty, window > 0 else { return }
+        let bm25 = options.bm25
+        while true {
+            let best = TopK.select(result.scores, count: window)
+            let theta = best.count < window ? -Double.infinity : result.scores[best[best.count - 1]]
+            var candidates: [Int] = []
+            for i in result.docs.indices where result.slack[i] > 0 && result.scores[i] + result.slack[i] >= theta {
+                candidates.append(i)
+            }
+            if candidates.isEmpty { return }
+            let docs = candidates.map { result.docs[$0] }
+            var delta = [Double](repeating: 0, count: docs.count)
+            var starts: [Int: [[UInt32]]] = [:]
+            for (t, term) in pending.enumerated() {
+                let perField = try matchTerm(term.analyzed, fields: term.fields, options: options, lazyAlignment: false,
+                                             collectStarts: term.proximity, within: docs, budget: CursorBudget())
+                if term.proximity { starts[t] = Self.taggedStarts(perField, docs: docs) }
+                for pendingField in term.alignment {
+                    guard let matches = perField.first(where: { $0.field == pendingField.field }) else { continue }
+                    let lengths = index.docs.lengths(field: pendingField.field)
+                    let average = index.averageLength(field: pendingField.field)
+                    var c = 0, j = 0
+                    for (i, doc) in matches.docs.enumerated() where matches.aligned[i] > 0 {
+                        while docs[c] != doc { c += 1 }
+                        // The frequency it was scored with (a number-aware count can exceed the literal one).
+                        while j < pendingField.docs.count && pendingField.docs[j] < doc { j += 1 }
+                        guard j < pendingField.docs.count, pendingField.docs[j] == doc else { continue }
+                        let f = Double(pendingField.frequencies[j])
+                        let length = Int(doc) < lengths.count ? Double(lengths[Int(doc)]) : average
+                        delta[c] += pendingField.weight * (bm25.termScore(tf: f + Double(matches.aligned[i]), length: length, averageLength: average)
+                            - bm25.termScore(tf: f, length: length, averageLength: average))
+                    }
                 }
             }
-            union.positions = positions.map { $0.sorted() }
+            for pair in pairs {
+                guard let a = starts[pair.first], let b = starts[pair.second] else { continue }
+                var j = 0
+                for (c, doc) in docs.enumerated() {
+                    // Only where this AND held (the pair's docs).
+                    while j < pair.docs.count && pair.docs[j] < doc { j += 1 }
+                    guard j < pair.docs.count, pair.docs[j] == doc else { continue }
+                    delta[c] += ScoredDocs.minimumDistance(a[c], b[c]).map { 1 / (1 + Double($0) / 8) } ?? 0
+                }
+            }
+            for (c, i) in candidates.enumerated() {
+                result.scores[i] += delta[c]
+                result.slack[i] = 0
+            }
         }
-        return union
     }
 }

@@ -8,7 +8,7 @@ extension TermMatcher {
         let grams = piece.withUnsafeBufferPointer { Analyzer.gramTokens($0) }
         guard !grams.isEmpty else { return [] }
         func key(_ span: TokenSpan) -> [UInt8] {
-            TermKey.make(field: field, kind: .gram, term: String(decoding: piece[Int(span.start)..<Int(span.end)], as: UTF16.self))
+            piece[Int(span.start)..<Int(span.end)].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
         }
         var sources: [Source] = []
         var runStart = 0
@@ -43,7 +43,7 @@ extension TermMatcher {
     /// Matches a term cut at its numbers: each number piece matches any written form of its
     /// value (through the `value#length` number terms), each text piece its exact text, and the
     /// pieces must follow each other without gaps.
-    func match(_ pieces: NumberPieces, field: Int) throws(IndexError) -> FieldMatches {
+    func match(_ pieces: NumberPieces, field: Int, within: [UInt32]? = nil) throws(IndexError) -> FieldMatches {
         var result = FieldMatches(field: field)
         // Per piece: its sources (text), or one source over every written form and their lengths (number).
         var pieceSources: [[Source]] = []
@@ -80,7 +80,13 @@ extension TermMatcher {
         var other: [UInt32] = []
         var chains: [(start: UInt32, end: UInt32)] = []
         var target = flat.map { pieceSources[$0.0][$0.1].doc }.max() ?? PostingsCursor.exhausted
+        var next = 0  // into `within`
         outer: while target != PostingsCursor.exhausted {
+            if let within {
+                while next < within.count && within[next] < target { next += 1 }
+                guard next < within.count else { break }
+                target = within[next]
+            }
             for (p, s) in flat {
                 let doc = try pieceSources[p][s].seek(target)
                 if doc != target {
@@ -136,6 +142,7 @@ extension TermMatcher {
     /// word-aligned count the literal one.
     static func union(_ literal: FieldMatches, _ numbers: FieldMatches) -> FieldMatches {
         var out = FieldMatches(field: literal.field)
+        out.alignmentPending = literal.alignmentPending
         let withStarts = !literal.starts.isEmpty || !numbers.starts.isEmpty
         func starts(_ m: FieldMatches, _ i: Int) -> [UInt32] { i < m.starts.count ? m.starts[i] : [] }
         var i = 0, j = 0

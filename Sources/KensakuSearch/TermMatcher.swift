@@ -25,6 +25,9 @@ struct FieldMatches {
     /// With ``TermMatcher/collectStarts``: the first match starts in each doc (up to
     /// ``TermMatcher/maxStarts``), for proximity scoring.
     var starts: [[UInt32]] = []
+    /// `aligned` holds 0 for occurrences whose alignment was not computed yet (see
+    /// ``TermMatcher/match(_:field:lazyAlignment:)``): the true count is between 0 and the frequency.
+    var alignmentPending = false
 }
 
 /// Finds every occurrence of a term through the gram postings, checking positions, and
@@ -120,33 +123,66 @@ struct TermMatcher {
         return chosen.reversed()
     }
 
-    func match(_ analyzed: AnalyzedText, field: Int) throws(IndexError) -> FieldMatches {
-        var result = FieldMatches(field: field)
+    /// The cursors that decide one term in one field: gram sources at offsets from the match
+    /// start, and the query's words (for alignment).
+    struct Plan {
+        var sources: [Source]
+        var words: [Source]
+        /// Some query word is not in the field: no occurrence can be word-aligned.
+        var wordsMissing: Bool
+        /// One word spans the whole term: its occurrences are exactly the aligned ones.
+        var wholeWord: Bool
+        /// Per-document scratch, kept to reuse its storage.
+        var lists: [[UInt32]]
+        var wordLists: [[UInt32]]
+        var order: [Int]
+        var starts: [UInt32] = []
+        /// `starts` holds the current doc's match starts.
+        var startsValid = false
+
+        /// More than one source: a doc holding them all matches only where their positions line up.
+        var positionsNeeded: Bool { sources.count > 1 }
+    }
+
+    /// Opens the cursors for `analyzed` in `field`; nil when the term cannot match there.
+    func plan(_ analyzed: AnalyzedText, field: Int) throws(IndexError) -> Plan? {
         let units = analyzed.text.units
         let grams = analyzed.grams
-        guard !grams.isEmpty else { return result }
-        func key(_ kind: TermKind, _ span: TokenSpan) -> [UInt8] {
-            TermKey.make(field: field, kind: kind, term: String(decoding: units[Int(span.start)..<Int(span.end)], as: UTF16.self))
-        }
+        guard !grams.isEmpty else { return nil }
         let origin = grams[0].start
         let termEnd = grams[grams.count - 1].end
-        guard var sources = try textSources(Array(units[Int(origin)..<Int(termEnd)]), field: field), !sources.isEmpty else { return result }
-        // Word cursors, for alignment.
+        guard var sources = try textSources(Array(units[Int(origin)..<Int(termEnd)]), field: field), !sources.isEmpty else { return nil }
         var words: [Source] = []
         var wordsMissing = analyzed.words.isEmpty
         for word in analyzed.words {
-            guard let info = try index.lookup(key(.word, word)) else { wordsMissing = true; break }
+            let key = units[Int(word.start)..<Int(word.end)].withUnsafeBufferPointer { TermKey.make(field: field, kind: .word, utf16: $0) }
+            guard let info = try index.lookup(key) else { wordsMissing = true; break }
             words.append(Source(offset: UInt32(word.start - origin), cursors: [try cursor(info)], totalFreq: info.totalFreq))
         }
-        if wordsOnly && wordsMissing { return result }
-        // One word spanning the whole term: its occurrences are exactly the aligned ones.
+        if wordsOnly && wordsMissing { return nil }
         let wholeWord = !wordsMissing && words.count == 1 && analyzed.words[0].start == origin && analyzed.words[0].end == termEnd
+        sources.sort { $0.totalFreq < $1.totalFreq }
+        return Plan(sources: sources, words: words, wordsMissing: wordsMissing, wholeWord: wholeWord,
+                    lists: Array(repeating: [], count: sources.count), wordLists: Array(repeating: [], count: words.count),
+                    order: Array(sources.indices))
+    }
+
+    /// Finds the docs whose field text contains the term. With `lazyAlignment`, word-aligned
+    /// counts that need word positions are left at 0 and `alignmentPending` is set: the
+    /// caller ranks with bounds and asks ``alignedCounts(_:field:docs:)`` for the few docs
+    /// that can reach its top k.
+    /// With `within` (increasing), only those docs are looked at.
+    func match(_ analyzed: AnalyzedText, field: Int, lazyAlignment: Bool = false, within: [UInt32]? = nil) throws(IndexError) -> FieldMatches {
+        var result = FieldMatches(field: field)
+        guard var plan = try plan(analyzed, field: field) else { return result }
+        let lazy = lazyAlignment && !wordsOnly && !plan.wordsMissing && !plan.wholeWord
+        result.alignmentPending = lazy
 
         // A lone character (a union of many grams): add up frequencies in doc order.
-        if sources.count == 1 && sources[0].cursors.count > 1 && !wordsOnly {
+        if plan.sources.count == 1 && plan.sources[0].cursors.count > 1 && !wordsOnly {
             var tf = [UInt32](repeating: 0, count: index.documentCount)
             var docs: [UInt32] = []
-            for var cursor in sources[0].cursors {
+            for var cursor in plan.sources[0].cursors {
                 while cursor.doc != PostingsCursor.exhausted {
                     if tf[Int(cursor.doc)] == 0 { docs.append(cursor.doc) }
                     tf[Int(cursor.doc)] += UInt32(cursor.frequency)
@@ -154,122 +190,175 @@ struct TermMatcher {
                 }
             }
             docs.sort()
+            if let within { docs = Self.intersect(docs, within) }
             for doc in docs {
                 var aligned: UInt32 = 0
-                if wholeWord, try words[0].seek(doc) == doc { aligned = UInt32(words[0].frequency(doc)) }
+                if plan.wholeWord, try plan.words[0].seek(doc) == doc { aligned = UInt32(plan.words[0].frequency(doc)) }
                 result.docs.append(doc)
                 result.frequencies.append(tf[Int(doc)])
                 result.aligned.append(aligned)
                 if collectStarts { result.starts.append([]) }
             }
+            result.alignmentPending = false
             return result
         }
 
-        sources.sort { $0.totalFreq < $1.totalFreq }
-        // One source: its frequency is the match count, no positions needed.
-        let positionsNeeded = sources.count > 1
-        var target = sources[0].doc
-        var lists = [[UInt32]](repeating: [], count: sources.count)
-        var wordLists = [[UInt32]](repeating: [], count: words.count)
-        var starts: [UInt32] = []
-        var order = Array(sources.indices)
+        var target = plan.sources[0].doc
+        var next = 0  // into `within`
         outer: while target != PostingsCursor.exhausted {
-            for i in sources.indices {
-                let doc = try sources[i].seek(target)
+            if let within {
+                while next < within.count && within[next] < target { next += 1 }
+                guard next < within.count else { break }
+                target = within[next]
+            }
+            for i in plan.sources.indices {
+                let doc = try plan.sources[i].seek(target)
                 if doc != target {
                     target = doc
                     continue outer
                 }
             }
             // All sources are on `target`.
-            var count: UInt32
-            if positionsNeeded {
-                // Fewest occurrences first; stop as soon as no start survives.
-                order.sort { sources[$0].frequency(target) < sources[$1].frequency(target) }
-                let first = order[0]
-                try sources[first].positions(target, into: &lists[first])
-                starts.removeAll(keepingCapacity: true)
-                let firstOffset = sources[first].offset
-                for p in lists[first] where p >= firstOffset { starts.append(p - firstOffset) }
-                for k in order.dropFirst() where !starts.isEmpty {
-                    try sources[k].positions(target, into: &lists[k])
-                    Self.keepAligned(&starts, lists[k], offset: sources[k].offset)
-                }
-                count = UInt32(starts.count)
-            } else {
-                count = UInt32(sources[0].frequency(target))
-            }
-            var startsValid = positionsNeeded
+            let count = try Self.count(target, &plan)
             if count > 0 {
-                var aligned: UInt32 = 0
-                if wholeWord {
-                    if try words[0].seek(target) == target { aligned = UInt32(words[0].frequency(target)) }
-                } else if !wordsMissing {
-                    var allOnDoc = true
-                    for i in words.indices where try words[i].seek(target) != target {
-                        allOnDoc = false
-                        break
-                    }
-                    if allOnDoc {
-                        if !startsValid {
-                            try sources[0].positions(target, into: &lists[0])
-                            starts = lists[0].map { $0 - sources[0].offset }
-                            startsValid = true
-                        }
-                        for i in words.indices { try words[i].positions(target, into: &wordLists[i]) }
-                        for start in starts where words.indices.allSatisfy({ contains(wordLists[$0], start + words[$0].offset) }) {
-                            aligned += 1
-                        }
-                    }
-                }
+                let aligned = lazy ? 0 : try Self.alignedCount(target, &plan)
                 if !wordsOnly || aligned > 0 {
                     result.docs.append(target)
                     result.frequencies.append(wordsOnly ? aligned : count)
                     result.aligned.append(aligned)
                     if collectStarts {
-                        if !startsValid {
-                            try sources[0].positions(target, into: &lists[0])
-                            starts = lists[0].map { $0 - sources[0].offset }
-                        }
-                        result.starts.append(Array(starts.prefix(Self.maxStarts)))
+                        try Self.loadStarts(target, &plan)
+                        result.starts.append(Array(plan.starts.prefix(Self.maxStarts)))
                     }
                 }
             }
             target = target + 1
-            if try sources[0].seek(target) != target { target = sources[0].doc }
+            if try plan.sources[0].seek(target) != target { target = plan.sources[0].doc }
         }
         return result
     }
 
+    /// The word-aligned occurrence count of the term in each of `docs` (increasing), 0 where
+    /// the doc does not hold the term literally. Opens fresh cursors and seeks them to each doc.
+    func alignedCounts(_ analyzed: AnalyzedText, field: Int, docs: [UInt32]) throws(IndexError) -> [UInt32] {
+        var counts = [UInt32](repeating: 0, count: docs.count)
+        guard var plan = try plan(analyzed, field: field), !plan.wordsMissing else { return counts }
+        if plan.sources.count == 1 && plan.sources[0].cursors.count > 1 && !plan.wholeWord { return counts }
+        for (i, doc) in docs.enumerated() {
+            var onDoc = true
+            for s in plan.sources.indices where try plan.sources[s].seek(doc) != doc {
+                onDoc = false
+                break
+            }
+            guard onDoc, try Self.count(doc, &plan) > 0 else { continue }
+            counts[i] = try Self.alignedCount(doc, &plan)
+        }
+        return counts
+    }
+
+    /// Occurrences of the term in `doc`, where every source is. With several sources, the
+    /// starts where all their positions line up (left in `plan.starts`).
+    static func count(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) -> UInt32 {
+        plan.startsValid = false
+        guard plan.positionsNeeded else { return UInt32(plan.sources[0].frequency(doc)) }
+        // Fewest occurrences first; stop as soon as no start survives.
+        plan.order.sort { plan.sources[$0].frequency(doc) < plan.sources[$1].frequency(doc) }
+        let first = plan.order[0]
+        try plan.sources[first].positions(doc, into: &plan.lists[first])
+        plan.starts.removeAll(keepingCapacity: true)
+        let firstOffset = plan.sources[first].offset
+        for p in plan.lists[first] where p >= firstOffset { plan.starts.append(p - firstOffset) }
+        for k in plan.order.dropFirst() where !plan.starts.isEmpty {
+            try plan.sources[k].positions(doc, into: &plan.lists[k])
+            keepAligned(&plan.starts, plan.lists[k], offset: plan.sources[k].offset)
+        }
+        plan.startsValid = true
+        return UInt32(plan.starts.count)
+    }
+
+    /// Makes `plan.starts` hold the match starts in `doc` (after ``count(_:_:)`` found some).
+    static func loadStarts(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) {
+        guard !plan.startsValid else { return }
+        try plan.sources[0].positions(doc, into: &plan.lists[0])
+        plan.starts = plan.lists[0].compactMap { $0 >= plan.sources[0].offset ? $0 - plan.sources[0].offset : nil }
+        plan.startsValid = true
+    }
+
+    /// How many of the term's occurrences in `doc` line up with the query's words.
+    static func alignedCount(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) -> UInt32 {
+        if plan.wordsMissing { return 0 }
+        if plan.wholeWord {
+            return try plan.words[0].seek(doc) == doc ? UInt32(plan.words[0].frequency(doc)) : 0
+        }
+        for i in plan.words.indices where try plan.words[i].seek(doc) != doc { return 0 }
+        try loadStarts(doc, &plan)
+        for i in plan.words.indices { try plan.words[i].positions(doc, into: &plan.wordLists[i]) }
+        // Keep the starts where every word sits at its offset (a merge per word).
+        var aligned = plan.starts
+        for i in plan.words.indices where !aligned.isEmpty {
+            keepAligned(&aligned, plan.wordLists[i], offset: plan.words[i].offset)
+        }
+        return UInt32(aligned.count)
+    }
+
+    /// The docs in both increasing lists. - Complexity: O(m + n).
+    static func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+        var out: [UInt32] = []
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else { out.append(a[i]); i += 1; j += 1 }
+        }
+        return out
+    }
+
     /// Keeps the starts `s` for which `s + offset` is in `positions` (both increasing).
-    /// - Complexity: O(starts + positions).
+    /// Gallops through `positions` when it is much longer than `starts`.
+    /// - Complexity: O(starts · log(positions / starts)) galloping, else O(starts + positions).
     static func keepAligned(_ starts: inout [UInt32], _ positions: [UInt32], offset: UInt32) {
+        let kept = starts.withUnsafeMutableBufferPointer { s in
+            positions.withUnsafeBufferPointer { p in keepAligned(s, p, offset: offset) }
+        }
+        starts.removeLast(starts.count - kept)
+    }
+
+    /// The unsafe core of ``keepAligned(_:_:offset:)``: compacts `starts` in place and returns
+    /// how many are kept.
+    @inline(__always)
+    static func keepAligned(_ starts: UnsafeMutableBufferPointer<UInt32>, _ positions: UnsafeBufferPointer<UInt32>,
+                            offset: UInt32) -> Int {
         var kept = 0
         var j = 0
         let n = positions.count
-        for i in starts.indices {
-            let wanted = starts[i] + offset
-            while j < n && positions[j] < wanted { j += 1 }
+        let gallop = n > 8 * starts.count
+        for i in 0..<starts.count {
+            let wanted = starts[i] &+ offset
+            if gallop {
+                // Exponential then binary search for the first position ≥ wanted.
+                var step = 1
+                var hi = j
+                while hi < n && positions[hi] < wanted {
+                    j = hi + 1
+                    hi = j + step
+                    step <<= 1
+                }
+                hi = Swift.min(hi, n)
+                while j < hi {
+                    let mid = (j + hi) >> 1
+                    if positions[mid] < wanted { j = mid + 1 } else { hi = mid }
+                }
+            } else {
+                while j < n && positions[j] < wanted { j += 1 }
+            }
             if j == n { break }
             if positions[j] == wanted {
                 starts[kept] = starts[i]
                 kept += 1
             }
         }
-        starts.removeLast(starts.count - kept)
+        return kept
     }
 
     func isOneCharacter(_ gram: TokenSpan, _ units: [UInt16]) -> Bool {
         gram.length == 1 || (gram.length == 2 && (0xD800...0xDBFF).contains(units[Int(gram.start)]))
-    }
-
-    @inline(__always)
-    private func contains(_ sorted: [UInt32], _ value: UInt32) -> Bool {
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sorted[mid] < value { lo = mid + 1 } else { hi = mid }
-        }
-        return lo < sorted.count && sorted[lo] == value
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+@testable import KensakuSearch
+import Testing
+
+/// Word alignment and proximity are counted late, only for the docs that can reach the top k
+/// (`Searcher.refine`). `--explain` counts them eagerly for every doc, so the two must rank
+/// alike: same hits, same order, same scores.
+@Suite("Deferred scoring equals eager scoring")
+struct DeferredScoringTests {
+    let searcher: Searcher
+
+    init() throws { searcher = try SearchFixtures.makeSearcher() }
+
+    @Test("Top hits and scores with alignment and proximity counted late or eagerly", arguments: [
+        "婦人相談所", "相談所", "人身取引 被害者", "人身取引 被害者 保護", "外国人 在留", "\"人身取引対策\"",
+        "被害者 OR 相談", "(人身取引 被害者) OR 旅券", "人身取引 -(-被害者)", "人身取引 -旅券", "ministry:法務省 在留",
+        "第二十五条", "平成二十三年 人身取引", "児童 売春 防止", "査証", "取締り 強化 -警察庁",
+    ])
+    func deferredEqualsEager(query: String) throws {
+        for (limit, offset) in [(1, 0), (3, 0), (10, 0), (5, 5), (1_000, 0)] {
+            for words in [false, true] {
+                var lazy = SearchOptions()
+                lazy.limit = limit
+                lazy.offset = offset
+                lazy.wordsOnly = words
+                var eager = lazy
+                eager.explain = true
+                let a = try searcher.search(query, options: lazy)
+                let b = try searcher.search(query, options: eager)
+                #expect(a.total == b.total, "\(query)")
+                #expect(a.hits.map(\.id) == b.hits.map(\.id), "\(query) limit \(limit) offset \(offset) words \(words)")
+                for (x, y) in zip(a.hits, b.hits) {
+                    #expect(abs(x.score - y.score) < 1e-9, "\(query): \(x.id) \(x.score) vs \(y.score)")
+                }
+            }
+        }
+    }
+
+    @Test("Galloping keepAligned equals the plain merge", arguments: 0..<40)
+    func keepAligned(seed: Int) {
+        var rng = SplitMix(seed: UInt64(seed))
+        let density = [2, 5, 50, 500][seed % 4]
+        var positions: [UInt32] = []
+        var starts: [UInt32] = []
+        for p in 0..<UInt32(3_000) {
+            if rng.next() % 100 < 30 { positions.append(p) }
+            if rng.next() % UInt64(density * 10) == 0 { starts.append(p) }
+        }
+        for offset: UInt32 in [0, 1, 3] {
+            var got = starts
+            TermMatcher.keepAligned(&got, positions, offset: offset)
+            let set = Set(positions)
+            #expect(got == starts.filter { set.contains($0 + offset) })
+        }
+    }
+}
+
+/// A small seeded generator, so a failing case repeats.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
