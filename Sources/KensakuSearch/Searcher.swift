@@ -380,8 +380,11 @@ public final class Searcher {
         let perField = try matchTerm(analyzed, fields: fields, options: options, lazyAlignment: lazy,
                                      collectStarts: proximity && !lazy, budget: budget)
         var union = ScoredDocs()
-        for matches in perField {
-            union = ScoredDocs.or(union, ScoredDocs(docs: matches.docs, scores: Array(repeating: 0, count: matches.docs.count)))
+        let matched = perField.filter { !$0.docs.isEmpty }
+        if matched.count == 1 {
+            union.docs = matched[0].docs
+        } else {
+            for matches in matched { union.docs = TermMatcher.union(union.docs, matches.docs) }
         }
         // Score with the term's document frequency over all its fields.
         let idf = options.bm25.idf(documentCount: index.documentCount, docFreq: union.docs.count)

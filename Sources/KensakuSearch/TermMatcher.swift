@@ -72,12 +72,17 @@ struct TermMatcher {
         }
 
         mutating func seek(_ target: UInt32) throws(IndexError) -> UInt32 {
+            if cursors.count == 1 {
+                try cursors[0].seek(target)
+                return cursors[0].doc
+            }
             for i in cursors.indices { try cursors[i].seek(target) }
             return doc
         }
 
         /// Occurrences in the current doc (when it is `doc`).
         func frequency(_ doc: UInt32) -> Int {
+            if cursors.count == 1 { return cursors[0].doc == doc ? cursors[0].frequency : 0 }
             var f = 0
             for c in cursors where c.doc == doc { f += c.frequency }
             return f
@@ -136,6 +141,7 @@ struct TermMatcher {
         var lists: [[UInt32]]
         var wordLists: [[UInt32]]
         var order: [Int]
+        var frequencies: [Int] = []
         var starts: [UInt32] = []
         /// `starts` holds the current doc's match starts.
         var startsValid = false
@@ -261,8 +267,18 @@ struct TermMatcher {
     static func count(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) -> UInt32 {
         plan.startsValid = false
         guard plan.positionsNeeded else { return UInt32(plan.sources[0].frequency(doc)) }
-        // Fewest occurrences first; stop as soon as no start survives.
-        plan.order.sort { plan.sources[$0].frequency(doc) < plan.sources[$1].frequency(doc) }
+        // Fewest occurrences first; stop as soon as no start survives. (A handful of sources:
+        // an insertion sort on their frequencies.)
+        plan.frequencies.removeAll(keepingCapacity: true)
+        for i in plan.sources.indices {
+            plan.frequencies.append(plan.sources[i].frequency(doc))
+            var k = i
+            while k > 0 && plan.frequencies[plan.order[k - 1]] > plan.frequencies[i] {
+                plan.order[k] = plan.order[k - 1]
+                k -= 1
+            }
+            plan.order[k] = i
+        }
         let first = plan.order[0]
         try plan.sources[first].positions(doc, into: &plan.lists[first])
         plan.starts.removeAll(keepingCapacity: true)
@@ -301,6 +317,27 @@ struct TermMatcher {
         return UInt32(aligned.count)
     }
 
+    /// The docs in either increasing list. - Complexity: O(m + n).
+    static func union(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+        if a.isEmpty { return b }
+        if b.isEmpty { return a }
+        var out: [UInt32] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] {
+                out.append(a[i]); i += 1
+            } else if a[i] > b[j] {
+                out.append(b[j]); j += 1
+            } else {
+                out.append(a[i]); i += 1; j += 1
+            }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
+    }
+
     /// The docs in both increasing lists. - Complexity: O(m + n).
     static func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
         var out: [UInt32] = []
@@ -326,34 +363,47 @@ struct TermMatcher {
     @inline(__always)
     static func keepAligned(_ starts: UnsafeMutableBufferPointer<UInt32>, _ positions: UnsafeBufferPointer<UInt32>,
                             offset: UInt32) -> Int {
-        var kept = 0
-        var j = 0
         let n = positions.count
-        let gallop = n > 8 * starts.count
-        for i in 0..<starts.count {
-            let wanted = starts[i] &+ offset
-            if gallop {
-                // Exponential then binary search for the first position ≥ wanted.
-                var step = 1
-                var hi = j
-                while hi < n && positions[hi] < wanted {
-                    j = hi + 1
-                    hi = j + step
-                    step <<= 1
-                }
-                hi = Swift.min(hi, n)
-                while j < hi {
-                    let mid = (j + hi) >> 1
-                    if positions[mid] < wanted { j = mid + 1 } else { hi = mid }
-                }
-            } else {
-                while j < n && positions[j] < wanted { j += 1 }
+        let m = starts.count
+        guard let sBase = starts.baseAddress, let pBase = positions.baseAddress, m > 0, n > 0 else { return 0 }
+        var kept = 0
+        var i = 0
+        var j = 0
+        if n <= 8 * m {
+            // Branch-free merge: the lists are of similar length, and which one advances is
+            // unpredictable. Writing `starts[kept]` every step is harmless (kept ≤ i).
+            while i < m && j < n {
+                let start = sBase[i]
+                let a = start &+ offset
+                let b = pBase[j]
+                sBase[kept] = start
+                kept &+= a == b ? 1 : 0
+                i &+= a <= b ? 1 : 0
+                j &+= b <= a ? 1 : 0
+            }
+            return kept
+        }
+        while i < m {
+            let wanted = sBase[i] &+ offset
+            // Exponential then binary search for the first position ≥ wanted.
+            var step = 1
+            var hi = j
+            while hi < n && pBase[hi] < wanted {
+                j = hi + 1
+                hi = j + step
+                step <<= 1
+            }
+            hi = Swift.min(hi, n)
+            while j < hi {
+                let mid = (j + hi) >> 1
+                if pBase[mid] < wanted { j = mid + 1 } else { hi = mid }
             }
             if j == n { break }
-            if positions[j] == wanted {
-                starts[kept] = starts[i]
+            if pBase[j] == wanted {
+                sBase[kept] = sBase[i]
                 kept += 1
             }
+            i += 1
         }
         return kept
     }
