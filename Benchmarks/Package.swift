@@ -5,6 +5,8 @@ import PackageDescription
 // depend on the benchmark harness. Run from this folder:
 //
 //     swift package --scratch-path .build-bench benchmark --target Analysis
+//     swift package --scratch-path .build-bench benchmark --target Search
+//     swift package --scratch-path .build-bench benchmark --target IndexBuild
 //
 // Each suite is an executable target in `Benchmarks/<Target>/<Target>.swift` (the benchmark
 // plugin finds suites by their parent folder being named `Benchmarks`).
@@ -23,6 +25,27 @@ let package = Package(
                 .product(name: "KensakuAnalysis", package: "kensaku"),
             ],
             path: "Analysis",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Search",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KensakuSearch", package: "kensaku"),
+                .product(name: "KensakuIndex", package: "kensaku"),
+                .product(name: "KensakuCorpus", package: "kensaku"),
+            ],
+            path: "Search",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "IndexBuild",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "KensakuIndex", package: "kensaku"),
+                .product(name: "KensakuCorpus", package: "kensaku"),
+            ],
+            path: "IndexBuild",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ],

@@ -44,13 +44,26 @@ extension JapaneseNumbers {
         let count = end - start
         guard count > 0 else { return .general }
         if isASCIIDigit(units[start]) {
-            guard count <= 18 else { return .general }
+            // ASCII digits, with `,` (dropped) and at most one `.`: 2011, 4,647, 0.60 → 0.6.
             var value = 0
+            var digits = 0
+            var point = -1  // index of the `.`
+            var fraction: [UInt8] = []
             for i in start..<end {
-                guard isASCIIDigit(units[i]) else { return .general }
-                value = value * 10 + Int(units[i] - 0x30)
+                let u = units[i]
+                if isASCIIDigit(u) {
+                    digits += 1
+                    guard digits <= 18 else { return .general }
+                    if point < 0 { value = value * 10 + Int(u - 0x30) } else { fraction.append(UInt8(u)) }
+                } else if u == 0x2E && point < 0 {
+                    point = i
+                } else if u != 0x2C || point >= 0 {
+                    return .general  // kanji after the digits, a second `.`, or a `,` in the fraction
+                }
             }
-            return .value(String(value))
+            while fraction.last == 0x30 { fraction.removeLast() }
+            if fraction.isEmpty { return .value(String(value)) }
+            return .value(String(value) + "." + String(decoding: fraction, as: UTF8.self))
         }
         let table = numeralIndex
         var hasUnit = false

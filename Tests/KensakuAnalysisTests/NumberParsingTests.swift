@@ -25,6 +25,7 @@ struct NumberParsingTests {
         ("一", "1"), ("二十五", "25"), ("二十三", "23"), ("三千五百", "3500"), ("十万二千五百", "102500"), ("百", "100"),
         ("壱", "1"), ("拾", "10"), ("二〇一一", "2011"), ("〇", "0"), ("2011", "2011"), ("0023", "23"), ("9", "9"),
         ("一億二千万", "120000000"), ("五兆", "5000000000000"),
+        ("4,647", "4647"), ("1.5", "1.5"), ("10.00", "10"), ("0.60", "0.6"), ("2,400.00", "2400"), ("0.01", "0.01"), ("007.50", "7.5"),
     ])
     func fastValues(run: String, value: String) {
         #expect(Self.parsed(run).fast == .value(value))
@@ -46,7 +47,7 @@ struct NumberParsingTests {
     }
 
     @Test("runs it does not cover go to the general parser", arguments: [
-        "4,647", "1.5", "10万2500", "1.2万", String(repeating: "9", count: 19), String(repeating: "九", count: 19) + "〇",
+        "10万2500", "1.2万", "1.2.3", "1.2,3", String(repeating: "9", count: 19), String(repeating: "九", count: 19) + "〇",
     ])
     func general(run: String) {
         #expect(Self.parsed(run).fast == .general)
@@ -56,12 +57,14 @@ struct NumberParsingTests {
     func randomRuns(seed: UInt64) {
         var rng = SeededGenerator(seed: seed)
         let alphabet = Array("〇零一二三四五六七八九十百千万億兆壱弐参拾萬阡仟佰陌0123456789".utf16)
+        let ascii = Array("0123456789012345678901234567890123456789,.".utf16)
         for _ in 0..<3000 {
             let length = Int.random(in: 1...(Int.random(in: 0..<10, using: &rng) == 0 ? 25 : 6), using: &rng)
             var run: [UInt16]
-            switch Int.random(in: 0..<3, using: &rng) {
+            switch Int.random(in: 0..<4, using: &rng) {
             case 0: run = (0..<length).map { _ in alphabet.randomElement(using: &rng)! }
             case 1: run = (0..<length).map { _ in UInt16(0x30 + Int.random(in: 0...9, using: &rng)) }
+            case 2: run = [0x31] + (0..<length).map { _ in ascii.randomElement(using: &rng)! } + [0x30]
             default: run = (0..<length).map { _ in alphabet[Int.random(in: 0..<(alphabet.count - 10), using: &rng)] }
             }
             Self.expectAgreement(String(decoding: run, as: UTF16.self))
