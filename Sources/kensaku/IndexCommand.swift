@@ -95,12 +95,41 @@ struct IndexCommand: ParsableCommand {
         }
     }
 
+    /// Terms, postings (docs) and occurrences (positions) and postings bytes per field and
+    /// term kind: where an index's size goes.
+    static func printPostingsBreakdown(_ reader: IndexReader) throws {
+        struct Tally { var terms = 0, postings = 0, occurrences = 0, bytes = 0 }
+        var tallies: [Int: Tally] = [:]  // field << 8 | kind
+        try reader.scan(from: []) { (key, info) throws(IndexError) in
+            guard key.count >= 2 else { return true }
+            let slot = Int(key[0]) << 8 | Int(key[1])
+            tallies[slot, default: Tally()].terms += 1
+            tallies[slot, default: Tally()].postings += info.docFreq
+            tallies[slot, default: Tally()].occurrences += info.totalFreq
+            tallies[slot, default: Tally()].bytes += info.postingsLength
+            return true
+        }
+        let kinds = ["word", "gram", "keyword", "number"]
+        let fields = reader.manifest.fields
+        let all = tallies.values.reduce(0) { $0 + $1.bytes }
+        print("postings:   field\tkind\tterms\tpostings\toccurrences\tbytes\tbytes/occurrence\tshare")
+        for slot in tallies.keys.sorted() {
+            let t = tallies[slot]!
+            let field = slot >> 8 < fields.count ? fields[slot >> 8].spec.name : "#\(slot >> 8)"
+            let kind = slot & 0xFF < kinds.count ? kinds[slot & 0xFF] : "#\(slot & 0xFF)"
+            print(String(format: "  %@\t%@\t%d\t%d\t%d\t%d\t%.2f\t%.1f%%", field, kind, t.terms, t.postings, t.occurrences, t.bytes,
+                         Double(t.bytes) / Double(max(1, t.occurrences)), 100 * Double(t.bytes) / Double(max(1, all))))
+        }
+    }
+
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print an index's counts, sizes, versions and fields.")
         @Option(help: "The index directory (default: the seed index).")
         var index: String?
         @Flag(help: "Print the manifest as JSON.")
         var json = false
+        @Flag(help: "Also break the postings down by field and term kind (reads the whole term dictionary).")
+        var postings = false
 
         func run() throws {
             let directory = index ?? DefaultIndex.path
@@ -134,6 +163,7 @@ struct IndexCommand: ParsableCommand {
                     print("  \(file.name)\t\(file.bytes) bytes\tcrc32 \(file.crc32)")
                 }
                 print("  total\t\(total) bytes")
+                if postings { try printPostingsBreakdown(reader) }
             } catch {
                 warn("kensaku: \(directory): \(error)")
                 throw ExitCode(2)
