@@ -4,6 +4,7 @@
 #include "kensaku_z.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -30,11 +31,46 @@ size_t kk_zstd_compress(uint8_t *dst, size_t capacity, const uint8_t *src, size_
     return ZSTD_isError(written) ? 0 : written;
 }
 
-int kk_zstd_decompress_exact(uint8_t *dst, size_t expected, const uint8_t *src, size_t length) {
+long long kk_zstd_frame_content_size(const uint8_t *src, size_t length) {
     unsigned long long declared = ZSTD_getFrameContentSize(src, length);
-    if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN || declared != expected) return 0;
-    size_t produced = ZSTD_decompress(dst, expected, src, length);
-    return (!ZSTD_isError(produced) && produced == expected) ? 1 : 0;
+    if (declared == ZSTD_CONTENTSIZE_ERROR || declared == ZSTD_CONTENTSIZE_UNKNOWN || declared > (unsigned long long)LLONG_MAX) return -1;
+    return (long long)declared;
+}
+
+struct kk_zstd_frame_decoder {
+    ZSTD_DCtx *context;
+};
+
+kk_zstd_frame_decoder *kk_zstd_frame_decoder_create(void) {
+    kk_zstd_frame_decoder *decoder = calloc(1, sizeof(kk_zstd_frame_decoder));
+    if (decoder == NULL) return NULL;
+    decoder->context = ZSTD_createDCtx();
+    if (decoder->context == NULL) {
+        free(decoder);
+        return NULL;
+    }
+    return decoder;
+}
+
+void kk_zstd_frame_decoder_reset(kk_zstd_frame_decoder *decoder) {
+    ZSTD_DCtx_reset(decoder->context, ZSTD_reset_session_only);
+}
+
+int kk_zstd_frame_decoder_run(kk_zstd_frame_decoder *decoder, uint8_t *dst, size_t capacity, size_t *dstPos,
+                              const uint8_t *src, size_t length, size_t *srcPos) {
+    ZSTD_outBuffer out = {dst, capacity, *dstPos};
+    ZSTD_inBuffer in = {src, length, *srcPos};
+    size_t result = ZSTD_decompressStream(decoder->context, &out, &in);
+    *dstPos = out.pos;
+    *srcPos = in.pos;
+    if (ZSTD_isError(result)) return -1;
+    return result == 0 ? 0 : 1;
+}
+
+void kk_zstd_frame_decoder_free(kk_zstd_frame_decoder *decoder) {
+    if (decoder == NULL) return;
+    ZSTD_freeDCtx(decoder->context);
+    free(decoder);
 }
 
 struct kk_zstd_reader {

@@ -74,6 +74,8 @@ public final class JSONLinesSource: DocumentSource {
 
     public func next() throws(CorpusError) -> Document? {
         while let line = try reader.nextLine() {
+            // The line's bytes are decoded (copied) by now: a huge line's buffer goes back.
+            defer { reader.shrink() }
             do throws(CorpusError) {
                 switch line {
                 case .bytes(let bytes):

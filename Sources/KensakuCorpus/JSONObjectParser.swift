@@ -277,7 +277,12 @@ struct JSONObjectParser {
             if byte == UInt8(ascii: "\\") {
                 let run = UnsafeBufferPointer(start: base + runStart, count: i - runStart)
                 if decode {
-                    if !escaped { scratch.removeAll(keepingCapacity: true) }
+                    if !escaped {
+                        scratch.removeAll(keepingCapacity: true)
+                        // The decoded string is no longer than the rest of the line: room for it
+                        // at once, rather than doubling copies of a huge string.
+                        if scratch.capacity < count - runStart { scratch.reserveCapacity(count - runStart) }
+                    }
                     scratch.append(contentsOf: run)
                 } else if let bad = UTF8Validation.firstInvalidOffset(run) {
                     throw encodingError(runStart + bad)

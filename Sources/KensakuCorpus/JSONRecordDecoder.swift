@@ -7,6 +7,9 @@ struct JSONRecordDecoder {
     private var firstLine: [String: Int] = [:]
     private var scratch: [UInt8] = []
 
+    /// Scratch capacity kept from line to line.
+    static let scratchLimit = 16 << 20
+
     init(file: String) {
         self.file = file
         scratch.reserveCapacity(1 << 16)
@@ -29,6 +32,8 @@ struct JSONRecordDecoder {
         }
 
         let members: [JSONMember]
+        // A huge string with escapes grew the scratch buffer: give it back after this line.
+        defer { if scratch.capacity > JSONRecordDecoder.scratchLimit { scratch = []; scratch.reserveCapacity(1 << 16) } }
         do {
             members = try JSONObjectParser.parseObject(json, scratch: &scratch)
         } catch {

@@ -23,6 +23,8 @@ final class LineReader {
 
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
+    /// The buffer's initial size, to which it shrinks back after a long line.
+    private let baseCapacity: Int
     private var start = 0
     private var end = 0
     private var atEnd = false
@@ -32,6 +34,7 @@ final class LineReader {
     init(input: ByteInput, chunk: Int = LineReader.defaultChunk, maxLineLength: Int = 1 << 30) {
         self.input = input
         self.capacity = max(chunk, 16)
+        self.baseCapacity = capacity
         self.maxLineLength = maxLineLength
         self.storage = .allocate(capacity: capacity)
     }
@@ -78,6 +81,21 @@ final class LineReader {
         }
     }
 
+    /// Gives back a buffer grown for a long line, once that line is done with: the buffer
+    /// returns to its initial size when what is left in it fits in half of that. The line last
+    /// returned is invalid afterwards.
+    func shrink() {
+        let pending = end - start
+        guard capacity > baseCapacity && pending <= baseCapacity / 2 else { return }
+        let smaller = UnsafeMutablePointer<UInt8>.allocate(capacity: baseCapacity)
+        smaller.update(from: storage + start, count: pending)
+        storage.deallocate()
+        storage = smaller
+        capacity = baseCapacity
+        start = 0
+        end = pending
+    }
+
     private func take(upTo stop: Int, separator: Int, dropped: Int) -> Line {
         let length = dropped + stop - start
         let line = UnsafeBufferPointer(start: storage + start, count: stop - start)
@@ -87,8 +105,9 @@ final class LineReader {
         return length > maxLineLength ? .tooLong(length: length) : .bytes(line)
     }
 
-    /// Makes room after `end`: moves the pending partial line to the front, and doubles the
-    /// buffer when that line already fills most of it.
+    /// Makes room after `end`: moves the pending partial line to the front, doubles the
+    /// buffer when that line already fills most of it, and shrinks it back to its initial size
+    /// once a long line is done with (see ``shrink()``).
     private func refill(searchFrom: inout Int) {
         if start > 0 {
             let pending = end - start
@@ -97,6 +116,7 @@ final class LineReader {
             end = pending
             start = 0
         }
+        shrink()
         if capacity - end < capacity / 4 {
             let bigger = capacity * 2
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CKensakuZ
 
 /// The document store (`*.store`): original field values, for snippets and display, in
@@ -34,7 +39,6 @@ struct DocumentStoreWriter {
     private var docs: UInt32 = 0
     private var blocks: UInt32 = 0
     private var written = 0
-    private var compressed: [UInt8] = []
 
     init(path: String) throws(IndexError) {
         file = try IndexFileWriter(path: path, kind: .store)
@@ -43,6 +47,13 @@ struct DocumentStoreWriter {
     mutating func add(id: String, fields: [(Int, [String])]) throws(IndexError) {
         if raw.isEmpty { blockFirstDoc = docs }
         let idBytes = Array(id.utf8)
+        // A document larger than a block: room for all of it at once (no doubling copies).
+        var size = idBytes.count + 20
+        for (_, values) in fields {
+            size += 20
+            for value in values { size += value.utf8.count + 10 }
+        }
+        if size > DocumentStore.blockBytes { raw.reserveCapacity(raw.count + size) }
         VarInt.append(idBytes.count, to: &raw)
         raw.append(contentsOf: idBytes)
         VarInt.append(fields.count, to: &raw)
@@ -60,22 +71,24 @@ struct DocumentStoreWriter {
 
     private mutating func flushBlock() throws(IndexError) {
         guard !raw.isEmpty else { return }
+        // Uninitialized: only the pages zstd writes are touched (a huge document's bound is
+        // about its raw size).
         let bound = kk_zstd_bound(raw.count)
-        if compressed.count < bound { compressed = [UInt8](repeating: 0, count: bound) }
+        let compressed = UnsafeMutablePointer<UInt8>.allocate(capacity: bound)
+        defer { compressed.deallocate() }
         let size = raw.withUnsafeBufferPointer { src in
-            compressed.withUnsafeMutableBufferPointer { dst in
-                kk_zstd_compress(dst.baseAddress, dst.count, src.baseAddress, src.count, Int32(DocumentStore.compressionLevel))
-            }
+            kk_zstd_compress(compressed, bound, src.baseAddress, src.count, Int32(DocumentStore.compressionLevel))
         }
         guard size > 0 else { throw .build("zstd compression of a document-store block failed") }
         index.appendLE(blockFirstDoc)
         index.appendLE(UInt64(written))
         index.appendLE(UInt32(size))
         index.appendLE(UInt32(raw.count))
-        try file.write(Array(compressed[0..<size]))
+        try file.write(UnsafeRawBufferPointer(start: compressed, count: size))
         written += size
         blocks += 1
-        raw.removeAll(keepingCapacity: true)
+        // Keep a block's worth of room, not a huge document's.
+        raw.removeAll(keepingCapacity: raw.capacity <= 4 * DocumentStore.blockBytes)
     }
 
     mutating func finish() throws(IndexError) -> (size: Int, crc: UInt32) {
@@ -89,13 +102,30 @@ struct DocumentStoreWriter {
 }
 
 /// Reads stored documents; caches the last decompressed block.
+///
+/// A block's raw size comes from the file, so a corrupt entry could claim any size: it is
+/// checked against what the compressed bytes could possibly hold (``maxExpansion``) and
+/// against the size the zstd frame declares, and the block is decompressed into a buffer
+/// that grows with the output actually produced. A corrupt entry costs memory in proportion
+/// to the data really present, and ends as an ``IndexError``.
 public final class DocumentStoreReader {
     let file: MappedFile
     let blocks: Int
     let documentCount: Int
     private let indexOffset: Int
     private var cachedBlock = -1
-    private var cachedRaw: [UInt8] = []
+    /// The decompressed block (`cachedCount` bytes of `buffer`, which holds `bufferCapacity`).
+    private var buffer: UnsafeMutableRawPointer?
+    private(set) var bufferCapacity = 0
+    private var cachedCount = 0
+    private var decoder: OpaquePointer?
+
+    /// The most a zstd frame can expand: every block of at most 128 KiB output takes at least
+    /// 4 bytes (a 3-byte header and one byte of run-length content).
+    static let maxExpansion = (128 << 10) / 4
+    /// The first buffer for a block (it doubles as output comes): the whole block when its
+    /// raw size is within this or within 8 times its compressed size.
+    static let initialBuffer = 256 << 10
 
     init(file: MappedFile) throws(IndexError) {
         self.file = file
@@ -111,6 +141,11 @@ public final class DocumentStoreReader {
         self.indexOffset = Int(indexOffset)
     }
 
+    deinit {
+        free(buffer)
+        if let decoder { kk_zstd_frame_decoder_free(decoder) }
+    }
+
     private func entry(_ block: Int) throws(IndexError) -> (firstDoc: Int, offset: Int, compressed: Int, raw: Int) {
         var r = file.reader(at: indexOffset + block * DocumentStore.indexEntrySize)
         let first = Int(try r.u32())
@@ -119,6 +154,10 @@ public final class DocumentStoreReader {
         let raw = Int(try r.u32())
         guard offset <= UInt64(indexOffset), Int(offset) + compressed <= indexOffset, raw <= 1 << 30 else {
             throw .corrupt(file: file.name, offset: indexOffset + block * DocumentStore.indexEntrySize, reason: "block out of range")
+        }
+        guard raw > 0, raw <= compressed * Self.maxExpansion else {
+            throw .corrupt(file: file.name, offset: indexOffset + block * DocumentStore.indexEntrySize,
+                           reason: "block of \(compressed) compressed bytes cannot hold \(raw) bytes")
         }
         return (first, Int(offset), compressed, raw)
     }
@@ -134,19 +173,66 @@ public final class DocumentStoreReader {
         }
         let e = try entry(lo)
         if cachedBlock != lo {
-            var raw = [UInt8](repeating: 0, count: e.raw)
-            let ok = raw.withUnsafeMutableBufferPointer { dst in
-                kk_zstd_decompress_exact(dst.baseAddress, e.raw, file.body.baseAddress!.advanced(by: e.offset).assumingMemoryBound(to: UInt8.self), e.compressed)
-            }
-            guard ok == 1 else { throw .corrupt(file: file.name, offset: e.offset, reason: "document block does not decompress") }
-            cachedRaw = raw
+            cachedBlock = -1
+            try decompress(e)
             cachedBlock = lo
         }
         let name = file.name
-        let result = cachedRaw.withUnsafeBytes { bytes in
-            Result { () throws(IndexError) -> StoredDocument in try Self.parse(bytes, file: name, firstDoc: e.firstDoc, doc: doc) }
+        let bytes = UnsafeRawBufferPointer(start: buffer, count: cachedCount)
+        return try Self.parse(bytes, file: name, firstDoc: e.firstDoc, doc: doc)
+    }
+
+    /// Decompresses block `e` into `buffer`: exactly one zstd frame of `e.compressed` bytes
+    /// that declares and produces `e.raw` bytes.
+    private func decompress(_ e: (firstDoc: Int, offset: Int, compressed: Int, raw: Int)) throws(IndexError) {
+        let src = file.body.baseAddress!.advanced(by: e.offset).assumingMemoryBound(to: UInt8.self)
+        func corrupt(_ reason: String) -> IndexError { .corrupt(file: file.name, offset: e.offset, reason: reason) }
+        // The frame header's size must agree with the index (no memory spent when it does not).
+        guard kk_zstd_frame_content_size(src, e.compressed) == Int64(e.raw) else {
+            throw corrupt("document block does not decompress (its frame does not declare \(e.raw) bytes)")
         }
-        return try result.get()
+        if decoder == nil { decoder = kk_zstd_frame_decoder_create() }
+        guard let decoder else { throw .io(path: file.name, reason: "cannot start the zstd decompressor") }
+        kk_zstd_frame_decoder_reset(decoder)
+        var capacity = min(e.raw, max(Self.initialBuffer, 8 * e.compressed))
+        try reserve(capacity)
+        var produced = 0, consumed = 0
+        while true {
+            let before = (produced, consumed)
+            let status = kk_zstd_frame_decoder_run(decoder, buffer!.assumingMemoryBound(to: UInt8.self), capacity, &produced,
+                                                   src, e.compressed, &consumed)
+            if status < 0 { throw corrupt("document block does not decompress") }
+            if status == 0 { break }
+            if produced == capacity && capacity < e.raw {
+                capacity = min(e.raw, 2 * capacity)
+                try reserve(capacity)
+                continue
+            }
+            // No room left to grow into, or no input left: more than declared, or truncated.
+            if before == (produced, consumed) { throw corrupt("document block does not decompress to \(e.raw) bytes") }
+        }
+        guard produced == e.raw, consumed == e.compressed else {
+            throw corrupt("document block decompresses to \(produced) bytes, not \(e.raw)")
+        }
+        cachedCount = produced
+    }
+
+    /// Makes `buffer` hold at least `capacity` bytes, keeping what it holds; a buffer much
+    /// larger than needed (a huge block read before) is given back rather than kept.
+    private func reserve(_ capacity: Int) throws(IndexError) {
+        if capacity <= bufferCapacity && bufferCapacity <= max(4 * capacity, Self.initialBuffer) { return }
+        let resized: UnsafeMutableRawPointer?
+        if let old = buffer, capacity > bufferCapacity {
+            resized = realloc(old, capacity)
+        } else {
+            free(buffer)
+            buffer = nil
+            bufferCapacity = 0
+            resized = malloc(capacity)
+        }
+        guard let resized else { throw .io(path: file.name, reason: "out of memory for a document-store block of \(capacity) bytes") }
+        buffer = resized
+        bufferCapacity = capacity
     }
 
     private static func parse(_ bytes: UnsafeRawBufferPointer, file: String, firstDoc: Int, doc: Int) throws(IndexError) -> StoredDocument {

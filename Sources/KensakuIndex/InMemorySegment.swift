@@ -6,11 +6,18 @@ import KensakuCorpus
 ///
 /// Doc ids are global (corpus order), so segments of different threads interleave; the
 /// merger interleaves them back by doc id.
+///
+/// A very large document is inverted in *parts* (``spill(_:)``): each part is an entry
+/// `(docDelta, tf, positionDelta × tf)` of its own for the same doc (`docDelta` 0 after the
+/// first part of a segment), with positions continuing from the previous part. A segment may
+/// then be flushed in the middle of a document, and the document continue in the next
+/// segment of the same thread; the merger joins the parts back into one posting per doc.
 struct InMemorySegment {
     var terms = TermInterner()
     var pool = PostingsPool()
     var lastDoc: [UInt32] = []
-    var docFreq: [UInt32] = []
+    /// Entries in each term's stream: its documents, plus the further parts of spilled ones.
+    var entries: [UInt32] = []
     var documents = 0
     private var shortTerms = ShortTermTable()
     private var tokenTerms: [Int32] = []
@@ -31,7 +38,10 @@ struct InMemorySegment {
         terms.memoryBytes + pool.memoryBytes + shortTerms.memoryBytes + lastDoc.capacity * 12 + counts.capacity * 4
             + tokenTerms.capacity * 4 + tokenPositions.capacity * 4 + grouped.capacity * 4
     }
-    var isEmpty: Bool { documents == 0 }
+    /// No document ended and no part of one was spilled since the last flush.
+    var isEmpty: Bool { documents == 0 && !hasParts }
+    /// Parts of a document were spilled into the pool (see ``spill(_:)``).
+    private var hasParts = false
 
     static func prefix(field: Int, kind: TermKind) -> UInt16 { UInt16(field) << 8 | UInt16(kind.rawValue) }
 
@@ -62,10 +72,27 @@ struct InMemorySegment {
     /// - Complexity: O(occurrences in the document).
     mutating func endDocument(_ doc: UInt32) {
         documents += 1
+        appendPart(doc)
+    }
+
+    /// Appends the occurrences buffered so far for document `doc` to the pool as one part of
+    /// it, and empties the buffers, so that a very large document is inverted in bounded
+    /// memory. The document goes on with more ``add(prefix:_:position:)`` calls (positions
+    /// greater than those spilled) and ends with ``endDocument(_:)`` as usual, in this segment
+    /// or, after a flush, in the next one.
+    mutating func spill(_ doc: UInt32) {
+        guard !tokenTerms.isEmpty else { return }
+        hasParts = true
+        appendPart(doc)
+    }
+
+    /// Groups the buffered occurrences by term and appends one entry `(docDelta, tf,
+    /// positionDelta × tf)` a term to its stream.
+    private mutating func appendPart(_ doc: UInt32) {
         let termCount = terms.count
         if lastDoc.count < termCount {
             lastDoc.append(contentsOf: repeatElement(0, count: termCount - lastDoc.count))
-            docFreq.append(contentsOf: repeatElement(0, count: termCount - docFreq.count))
+            entries.append(contentsOf: repeatElement(0, count: termCount - entries.count))
             counts.append(contentsOf: repeatElement(0, count: termCount - counts.count))
             pool.ensure(termCount - 1)
         }
@@ -103,7 +130,7 @@ struct InMemorySegment {
             }
             scratch.withUnsafeBufferPointer { pool.append(i, $0) }
             lastDoc[i] = doc
-            docFreq[i] += 1
+            entries[i] += 1
             counts[i] = 0
             start = end
         }
@@ -113,20 +140,40 @@ struct InMemorySegment {
 
     /// Writes the segment as a temporary file of terms in key order:
     ///
-    ///     Segment := count:varint (keyLen:varint key docFreq:varint streamLen:varint stream)*
+    ///     Segment := count:varint (keyLen:varint key entries:varint streamLen:varint stream)*
+    ///
+    /// `entries` is the number of `(docDelta, tf, positionDelta × tf)` entries in the stream:
+    /// the term's document frequency, plus one for each further part of a spilled document.
     func write(to path: String) throws(IndexError) {
-        var keyed: [([UInt8], Int)] = []
-        keyed.reserveCapacity(terms.count)
-        for id in 0..<terms.count { keyed.append((TermKey.encode(terms.key(id)), id)) }
-        keyed.sort { [UInt8].lexicographicallyLess($0.0, $1.0) }
+        // The UTF-8 keys in one arena (not an array each: a segment may hold a million terms),
+        // and the term ids in key order.
+        var keys: [UInt8] = []
+        var keyStart: [Int] = [0]
+        keyStart.reserveCapacity(terms.count + 1)
+        for id in 0..<terms.count {
+            keys.append(contentsOf: TermKey.encode(terms.key(id)))
+            keyStart.append(keys.count)
+        }
+        var order = [Int32](0..<Int32(terms.count))
+        keys.withUnsafeBufferPointer { keys in
+            func key(_ id: Int32) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: keys[keyStart[Int(id)]..<keyStart[Int(id) + 1]])
+            }
+            order.sort { a, b in
+                let c = compareBytes(key(a), key(b))
+                return c != 0 ? c < 0 : a < b
+            }
+        }
         let file = try IndexFileWriter(path: path, kind: .postings)
         var out: [UInt8] = []
-        VarInt.append(keyed.count, to: &out)
+        VarInt.append(order.count, to: &out)
         var stream: [UInt8] = []
-        for (key, id) in keyed {
+        for term in order {
+            let id = Int(term)
+            let key = keys[keyStart[id]..<keyStart[id + 1]]
             VarInt.append(key.count, to: &out)
             out.append(contentsOf: key)
-            VarInt.append(docFreq[id], to: &out)
+            VarInt.append(entries[id], to: &out)
             stream.removeAll(keepingCapacity: true)
             pool.stream(id, into: &stream)
             VarInt.append(stream.count, to: &out)

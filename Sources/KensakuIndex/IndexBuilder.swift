@@ -12,6 +12,14 @@ public struct IndexBuildOptions: Sendable {
     /// Indexing threads (each analyzes and inverts whole documents).
     public var threads: Int = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
     public var analyzer = AnalyzerSettings()
+    /// Field values longer than this many UTF-8 bytes are analyzed in pieces of about this
+    /// size, cut where the result is the same as analyzing them whole (see
+    /// `AnalysisChunks`), and inverted piece by piece: a single huge document is indexed in
+    /// memory bounded by this and ``memoryBudget`` rather than by its size. `Int.max` analyzes
+    /// every value in one piece; the index is the same either way, unless a value runs for
+    /// 8 pieces (at least 64 KiB) without a line break, punctuation or space, where a cut
+    /// is forced.
+    public var analysisChunkBytes: Int = AnalysisChunks.defaultBytes
     /// Progress callback, called from the reading thread about twice a second.
     public var progress: (@Sendable (BuildProgress) -> Void)?
 
@@ -82,12 +90,14 @@ public enum IndexBuilder {
         var specs: [FieldSpec] = []
         var ids: [String] = []
         var textBytes: UInt64 = 0
-        let queue = BatchQueue(capacity: 4 * options.threads)
-        // Each worker also holds analysis buffers sized to the largest document and a clause
-        // memo (about 60 MB with the law corpus's 3 MB documents) outside its postings budget.
+        let queue = BatchQueue(capacity: 4 * options.threads, byteCapacity: BatchQueue.defaultByteCapacity)
+        // Each worker also holds analysis buffers sized to the largest value or piece analyzed
+        // at once (at most about `analysisChunkBytes`: some 30 MB for 1 MiB) and a clause memo
+        // outside its postings budget.
         let budget = max(4 << 20, options.memoryBudget / max(1, options.threads))
         let workers = try (0..<max(1, options.threads)).map { n in
-            try IndexWorker(number: n, queue: queue, temporary: temporary, budget: budget, settings: options.analyzer)
+            try IndexWorker(number: n, queue: queue, temporary: temporary, budget: budget, chunkBytes: options.analysisChunkBytes,
+                            settings: options.analyzer)
         }
         let threads = workers.map { worker in
             let thread = Thread { worker.run() }
@@ -125,7 +135,7 @@ public enum IndexBuilder {
                 batch.append(IndexableDocument(number: UInt32(ids.count), fields: fields))
                 ids.append(document.id)
                 if batch.count >= 64 || batchBytes >= 1 << 20 {
-                    queue.put(batch)
+                    queue.put(batch, bytes: batchBytes)
                     batch = []
                     batchBytes = 0
                     if queue.failed { break }
@@ -140,7 +150,7 @@ public enum IndexBuilder {
         } catch {
             readError = error
         }
-        if !batch.isEmpty && readError == nil { queue.put(batch) }
+        if !batch.isEmpty && readError == nil { queue.put(batch, bytes: batchBytes) }
         queue.close()
         while workers.contains(where: { !$0.finished.value }) { usleep(2000) }
         if let readError { throw readError }

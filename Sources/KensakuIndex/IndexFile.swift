@@ -62,28 +62,39 @@ final class IndexFileWriter {
         if buffer.count >= Self.flushSize { try flush() }
     }
 
+    /// Writes bytes; a run of at least the buffer's size goes to the file directly, not
+    /// copied into the buffer (a huge document-store block).
     func write(_ bytes: UnsafeRawBufferPointer) throws(IndexError) {
+        if bytes.count >= Self.flushSize {
+            try flush()
+            try writeThrough(bytes)
+            position += bytes.count
+            return
+        }
         buffer.append(contentsOf: bytes)
         position += bytes.count
         if buffer.count >= Self.flushSize { try flush() }
     }
 
     private func flush() throws(IndexError) {
-        let result: Int = buffer.withUnsafeBytes { raw in
-            crc = kk_crc32(crc, raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count)
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return -Int(errno)
-                }
-                done += n
-            }
-            return 0
-        }
-        if result < 0 { throw .io(path: path, reason: "write failed: \(String(cString: strerror(Int32(-result))))") }
+        let result = buffer.withUnsafeBytes { raw in Result { () throws(IndexError) in try writeThrough(raw) } }
+        try result.get()
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds `raw` to the CRC and writes it to the file.
+    private func writeThrough(_ raw: UnsafeRawBufferPointer) throws(IndexError) {
+        guard let base = raw.baseAddress, raw.count > 0 else { return }
+        crc = kk_crc32(crc, base.assumingMemoryBound(to: UInt8.self), raw.count)
+        var done = 0
+        while done < raw.count {
+            let n = Glibc.write(fd, base + done, raw.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, reason: "write failed: \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
     }
 
     /// Writes the footer, fsyncs and closes. Returns the file's size and its whole-file CRC.

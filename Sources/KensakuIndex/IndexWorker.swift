@@ -25,19 +25,32 @@ public func normalizeKeyword(_ value: String, analyzer: Analyzer) -> String {
 }
 
 /// A bounded, blocking queue of document batches between the reading thread and the workers.
+/// It holds at most `capacity` batches and, unless it is empty, at most `byteCapacity` bytes of
+/// text, so that a corpus of huge documents does not pile them up in memory.
 final class BatchQueue: @unchecked Sendable {
+    /// Text bytes queued beyond which `put` waits (normal batches are about 1 MB).
+    static let defaultByteCapacity = 64 << 20
     private let condition = NSCondition()
-    private var items: [[IndexableDocument]] = []
+    private var items: [(batch: [IndexableDocument], bytes: Int)] = []
+    private var queuedBytes = 0
     private var closed = false
     private var failedFlag = false
     private let capacity: Int
+    private let byteCapacity: Int
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(capacity: Int, byteCapacity: Int = BatchQueue.defaultByteCapacity) {
+        self.capacity = capacity
+        self.byteCapacity = byteCapacity
+    }
 
-    func put(_ batch: [IndexableDocument]) {
+    /// Queues a batch of `bytes` bytes of text, waiting for room.
+    func put(_ batch: [IndexableDocument], bytes: Int = 0) {
         condition.lock()
-        while items.count >= capacity && !failedFlag { condition.wait() }
-        if !failedFlag { items.append(batch) }
+        while !failedFlag && (items.count >= capacity || (!items.isEmpty && queuedBytes + bytes > byteCapacity)) { condition.wait() }
+        if !failedFlag {
+            items.append((batch, bytes))
+            queuedBytes += bytes
+        }
         condition.broadcast()
         condition.unlock()
     }
@@ -49,7 +62,9 @@ final class BatchQueue: @unchecked Sendable {
         while items.isEmpty && !closed && !failedFlag { condition.wait() }
         if failedFlag || items.isEmpty { return nil }
         condition.broadcast()
-        return items.removeFirst()
+        let item = items.removeFirst()
+        queuedBytes -= item.bytes
+        return item.batch
     }
 
     func close() {
@@ -64,6 +79,7 @@ final class BatchQueue: @unchecked Sendable {
         condition.lock()
         failedFlag = true
         items.removeAll()
+        queuedBytes = 0
         condition.broadcast()
         condition.unlock()
     }
@@ -92,6 +108,8 @@ final class IndexWorker: @unchecked Sendable {
     private let queue: BatchQueue
     private let temporary: String
     private let budget: Int
+    /// Field values longer than this (UTF-8 bytes) are analyzed in pieces of about this size.
+    private let chunkBytes: Int
     private let analyzer: Analyzer
     private var segment = InMemorySegment()
     private(set) var segmentPaths: [String] = []
@@ -99,11 +117,13 @@ final class IndexWorker: @unchecked Sendable {
     private(set) var failure: Error?
     let finished = AtomicFlag()
 
-    init(number: Int, queue: BatchQueue, temporary: String, budget: Int, settings: AnalyzerSettings) throws(AnalysisError) {
+    init(number: Int, queue: BatchQueue, temporary: String, budget: Int, chunkBytes: Int = AnalysisChunks.defaultBytes,
+         settings: AnalyzerSettings) throws(AnalysisError) {
         self.number = number
         self.queue = queue
         self.temporary = temporary
         self.budget = budget
+        self.chunkBytes = max(1, chunkBytes)
         analyzer = try Analyzer(settings: settings)
     }
 
@@ -136,36 +156,31 @@ final class IndexWorker: @unchecked Sendable {
         kk_release_free_memory()
     }
 
+    private struct Prefixes {
+        var word: UInt16
+        var gram: UInt16
+        var number: UInt16
+    }
+
     private func index(_ document: IndexableDocument) throws {
         var docLengths: [(Int, UInt32)] = []
         for field in document.fields {
             var base = 0
             var length = 0
             if field.spec.analyzed {
-                let wordPrefix = InMemorySegment.prefix(field: field.number, kind: .word)
-                let gramPrefix = InMemorySegment.prefix(field: field.number, kind: .gram)
-                let numberPrefix = InMemorySegment.prefix(field: field.number, kind: .number)
+                let prefixes = Prefixes(word: InMemorySegment.prefix(field: field.number, kind: .word),
+                                        gram: InMemorySegment.prefix(field: field.number, kind: .gram),
+                                        number: InMemorySegment.prefix(field: field.number, kind: .number))
                 for value in field.values {
                     var copy = value
-                    let analyzed = try copy.withUTF8 { bytes in try analyzer.analyze(utf8: bytes, offsets: false) }
-                    analyzed.text.units.withUnsafeBufferPointer { units in
-                        for token in analyzed.words {
-                            segment.add(prefix: wordPrefix, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),
-                                        position: UInt32(base + Int(token.start)))
-                        }
-                        for token in analyzed.grams {
-                            segment.add(prefix: gramPrefix, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),
-                                        position: UInt32(base + Int(token.start)))
-                        }
+                    let (units, grams) = try copy.withUTF8 { bytes throws -> (Int, Int) in
+                        if bytes.count > chunkBytes { return try indexInPieces(bytes, base: base, prefixes, doc: document.number) }
+                        let analyzed = try analyzer.analyze(utf8: bytes, offsets: false)
+                        add(analyzed, base: base, prefixes, grams: analyzed.grams.count)
+                        return (analyzed.text.units.count, analyzed.grams.count)
                     }
-                    for number in analyzed.numbers {
-                        let term = Array(TermKey.numberTerm(value: number.value, length: Int(number.end - number.start)).utf16)
-                        term.withUnsafeBufferPointer {
-                            segment.add(prefix: numberPrefix, $0, position: UInt32(base + Int(number.start)))
-                        }
-                    }
-                    length += analyzed.grams.count
-                    base += analyzed.text.units.count + valueGap
+                    length += grams
+                    base += units + valueGap
                 }
             }
             if field.spec.keyword {
@@ -180,5 +195,72 @@ final class IndexWorker: @unchecked Sendable {
         }
         lengths.append((document.number, docLengths))
         segment.endDocument(document.number)
+    }
+
+    /// Adds the words, the first `grams` grams and the numbers of an analyzed text whose
+    /// normalized text starts at position `base` of the field.
+    private func add(_ analyzed: AnalyzedText, base: Int, _ prefixes: Prefixes, grams: Int) {
+        analyzed.text.units.withUnsafeBufferPointer { units in
+            for token in analyzed.words {
+                segment.add(prefix: prefixes.word, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),
+                            position: UInt32(base + Int(token.start)))
+            }
+            for token in analyzed.grams[0..<grams] {
+                segment.add(prefix: prefixes.gram, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),
+                            position: UInt32(base + Int(token.start)))
+            }
+        }
+        for number in analyzed.numbers {
+            let term = Array(TermKey.numberTerm(value: number.value, length: Int(number.end - number.start)).utf16)
+            term.withUnsafeBufferPointer {
+                segment.add(prefix: prefixes.number, $0, position: UInt32(base + Int(number.start)))
+            }
+        }
+    }
+
+    /// Analyzes and inverts a very large value in pieces cut by ``AnalysisChunks`` (about
+    /// ``chunkBytes`` each), so that the analyzer's buffers and the document's buffered
+    /// occurrences stay bounded: after each piece the occurrences are spilled into the
+    /// postings pool as a part of the document, and the segment is flushed when its budget is
+    /// full. The terms and positions are those of analyzing the value in one piece: positions
+    /// go on from piece to piece, and the one gram that crosses a cut (the boundary character
+    /// and the first character after it, `。X`) is held back from the piece before the cut,
+    /// where the analyzer saw only a unigram, and added once the next piece is analyzed.
+    /// - Returns: the length of the value's normalized text (UTF-16 units) and its gram count.
+    private func indexInPieces(_ bytes: UnsafeBufferPointer<UInt8>, base: Int, _ prefixes: Prefixes, doc: UInt32) throws -> (Int, Int) {
+        var start = 0
+        var pieceBase = base
+        var grams = 0
+        // The last gram of the previous piece, a unigram whose run goes on in this piece.
+        var held: (position: UInt32, units: [UInt16])?
+        while start < bytes.count {
+            let end = AnalysisChunks.pieceEnd(bytes, from: start, target: chunkBytes)
+            let analyzed = try analyzer.analyze(utf8: UnsafeBufferPointer(rebasing: bytes[start..<end]), offsets: false)
+            let units = analyzed.text.units
+            let n = units.count
+            if let gram = held {
+                var term = gram.units
+                // A piece whose first gram starts at 0 starts with a non-space character: the
+                // held unigram is really the bigram of the boundary character and that one.
+                if let first = analyzed.grams.first, first.start == 0 {
+                    let high = (0xD800...0xDBFF).contains(units[0]) && n > 1 && (0xDC00...0xDFFF).contains(units[1])
+                    term.append(contentsOf: units[0..<(high ? 2 : 1)])
+                }
+                term.withUnsafeBufferPointer { segment.add(prefix: prefixes.gram, $0, position: gram.position) }
+                held = nil
+            }
+            var kept = analyzed.grams.count
+            if end < bytes.count, let last = analyzed.grams.last, Int(last.end) == n {
+                held = (UInt32(pieceBase + Int(last.start)), Array(units[Int(last.start)..<n]))
+                kept -= 1
+            }
+            add(analyzed, base: pieceBase, prefixes, grams: kept)
+            grams += analyzed.grams.count
+            pieceBase += n
+            start = end
+            segment.spill(doc)
+            if segment.memoryBytes >= budget { try flush() }
+        }
+        return (pieceBase - base, grams)
     }
 }

@@ -3,13 +3,20 @@
 /// Segments come from different threads, so one term's postings interleave by doc id across
 /// segments: each term's streams are decoded and merged by doc id, then re-encoded in the
 /// final block format (``PostingsEncoder``). - Complexity: O(total postings · log segments).
+///
+/// A very large document comes in parts (see ``InMemorySegment/spill(_:)``): several
+/// consecutive entries for one doc, in one segment or in consecutive segments of the thread
+/// that indexed it. Entries of equal docs are taken in segment order and joined into one
+/// posting (frequencies added, positions concatenated, still increasing), so the result is
+/// the same as if the document had been inverted in one piece.
 struct SegmentMerger {
     private struct Cursor {
         let file: MappedFile
         var reader: ByteReader
         var remaining: Int
         var key: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
-        var docFreq = 0
+        /// Entries in the term's stream (documents, and further parts of spilled documents).
+        var entries = 0
         var stream: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
 
         init(file: MappedFile) throws(IndexError) {
@@ -29,7 +36,7 @@ struct SegmentMerger {
             remaining -= 1
             let keyLength = try reader.varint(max: 1 << 16)
             key = try reader.bytes(keyLength)
-            docFreq = try reader.varint(max: Int(Int32.max))
+            entries = try reader.varint(max: Int(Int32.max))
             let streamLength = try reader.varint(max: reader.remaining)
             stream = try reader.bytes(streamLength)
             return true
@@ -43,14 +50,14 @@ struct SegmentMerger {
         var positionStart: [Int] = []
         var positions: [UInt32] = []
 
-        mutating func decode(_ stream: UnsafeRawBufferPointer, docFreq: Int, file: String) throws(IndexError) {
+        mutating func decode(_ stream: UnsafeRawBufferPointer, entries: Int, file: String) throws(IndexError) {
             docs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
             positionStart.removeAll(keepingCapacity: true)
             positions.removeAll(keepingCapacity: true)
             var r = ByteReader(stream, file: file)
             var doc: UInt32 = 0
-            for _ in 0..<docFreq {
+            for _ in 0..<entries {
                 doc &+= UInt32(truncatingIfNeeded: try r.varint())
                 let tf = try r.varint(max: 1 << 30)
                 docs.append(doc)
@@ -87,7 +94,7 @@ struct SegmentMerger {
             let key = Array(cursors[smallest].key)
             let holders = active.filter { compareBytes(cursors[$0].key, cursors[smallest].key) == 0 }
             for c in holders {
-                try decoded[c].decode(cursors[c].stream, docFreq: cursors[c].docFreq, file: cursors[c].file.name)
+                try decoded[c].decode(cursors[c].stream, entries: cursors[c].entries, file: cursors[c].file.name)
             }
             docs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
@@ -103,8 +110,14 @@ struct SegmentMerger {
                 if best < 0 { break }
                 let i = heads[best]
                 let tf = decoded[best].freqs[i]
-                docs.append(bestDoc)
-                freqs.append(tf)
+                if let last = docs.last, last == bestDoc {
+                    // A further part of a spilled document: ties go to the earlier segment, so
+                    // parts come in order and positions keep increasing.
+                    freqs[freqs.count - 1] += tf
+                } else {
+                    docs.append(bestDoc)
+                    freqs.append(tf)
+                }
                 let start = decoded[best].positionStart[i]
                 positions.append(contentsOf: decoded[best].positions[start..<start + Int(tf)])
                 heads[best] += 1

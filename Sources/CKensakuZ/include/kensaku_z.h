@@ -18,9 +18,24 @@ uint32_t kk_crc32(uint32_t crc, const uint8_t *bytes, size_t length);
 size_t kk_zstd_bound(size_t length);
 /// Compresses a whole buffer. Returns the compressed size, or 0 on failure.
 size_t kk_zstd_compress(uint8_t *dst, size_t capacity, const uint8_t *src, size_t length, int level);
-/// Decompresses a whole frame into exactly `expected` bytes. Returns 1 on success, 0 on failure
-/// (corrupt frame, or a size other than `expected`).
-int kk_zstd_decompress_exact(uint8_t *dst, size_t expected, const uint8_t *src, size_t length);
+
+/// The decompressed size that the zstd frame starting at `src` declares in its header, or -1
+/// when it declares none or `src` does not start with a valid frame header.
+long long kk_zstd_frame_content_size(const uint8_t *src, size_t length);
+
+/// A decompression context for one frame at a time, written into a buffer that the caller
+/// may grow (move) between calls: memory follows the output actually produced.
+typedef struct kk_zstd_frame_decoder kk_zstd_frame_decoder;
+kk_zstd_frame_decoder *kk_zstd_frame_decoder_create(void);
+/// Forgets any frame in progress.
+void kk_zstd_frame_decoder_reset(kk_zstd_frame_decoder *decoder);
+/// Decompresses more of the frame in `src[*srcPos..<length]` into `dst[*dstPos..<capacity]`,
+/// advancing both positions. Returns 0 when the frame is complete, 1 when it needs more
+/// room in `dst` (or input: the frame is truncated when `*srcPos == length`), -1 when the
+/// data is corrupt.
+int kk_zstd_frame_decoder_run(kk_zstd_frame_decoder *decoder, uint8_t *dst, size_t capacity, size_t *dstPos,
+                              const uint8_t *src, size_t length, size_t *srcPos);
+void kk_zstd_frame_decoder_free(kk_zstd_frame_decoder *decoder);
 
 /// A streaming decompressor over a file descriptor (for `.zst` corpora).
 typedef struct kk_zstd_reader kk_zstd_reader;
