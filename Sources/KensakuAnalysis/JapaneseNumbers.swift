@@ -61,18 +61,25 @@ public enum JapaneseNumbers {
     @inline(__always)
     static func isASCIIDigit(_ u: UInt16) -> Bool { u >= 0x30 && u <= 0x39 }
 
-    /// 1 for every kanji numeral character (digits, legal forms, units), else 0: one load per
-    /// character on the hot path instead of three hash lookups.
-    static let numeralTable: [UInt8] = {
+    /// Per UTF-16 unit, what it is to the recognizer (``digitBit``, ``smallUnitBit``,
+    /// ``largeUnitBit``, ``counterBit``, ``dateCounterBit``): one load per character on the hot
+    /// path instead of hash lookups in the tables above.
+    static let classTable: [UInt8] = {
         var table = [UInt8](repeating: 0, count: 65536)
-        for c in digits.keys { table[Int(c)] = 1 }
-        for c in smallUnits.keys { table[Int(c)] = 1 }
-        for c in largeUnits.keys { table[Int(c)] = 1 }
+        for c in digits.keys { table[Int(c)] |= digitBit }
+        for c in smallUnits.keys { table[Int(c)] |= smallUnitBit }
+        for c in largeUnits.keys { table[Int(c)] |= largeUnitBit }
+        for c in counters { table[Int(c)] |= counterBit }
+        for c in dateCounters { table[Int(c)] |= dateCounterBit }
         return table
     }()
+    static let digitBit: UInt8 = 1, smallUnitBit: UInt8 = 2, largeUnitBit: UInt8 = 4, counterBit: UInt8 = 8, dateCounterBit: UInt8 = 16
 
     @inline(__always)
-    static func isKanjiNumeral(_ u: UInt16) -> Bool { numeralTable[Int(u)] != 0 }
+    static func charClass(_ u: UInt16) -> UInt8 { classTable.withUnsafeBufferPointer { $0[Int(u)] } }
+
+    @inline(__always)
+    static func isKanjiNumeral(_ u: UInt16) -> Bool { charClass(u) & (digitBit | smallUnitBit | largeUnitBit) != 0 }
 
     /// The numbers in `units`, in order of position; an era year and the number inside it
     /// both appear (the era year first).
@@ -117,18 +124,23 @@ public enum JapaneseNumbers {
 
     /// Whether a well-formed numeral run counts as a number in its context.
     static func accept(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> Bool {
-        if (start..<end).contains(where: { isASCIIDigit(units[$0]) }) { return true }
-        if largeUnits[units[start]] != nil { return false }  // 万一
-        let after = end < units.count ? units[end] : 0
+        var digitByDigit = true
+        var hasZero = false
+        for k in start..<end {
+            let u = units[k]
+            if isASCIIDigit(u) { return true }
+            if charClass(u) & digitBit == 0 { digitByDigit = false }
+            if u == 0x3007 || u == 0x96F6 { hasZero = true }
+        }
+        if charClass(units[start]) & largeUnitBit != 0 { return false }  // 万一
+        let after = end < units.count ? charClass(units[end]) : 0
         if end - start >= 2 {
             // Kanji digits read one by one with no 〇 (平成一八年四月二〇日) only as a date part:
             // 七五三 and 一二 elsewhere are words.
-            let digitByDigit = (start..<end).allSatisfy { digits[units[$0]] != nil }
-            let hasZero = (start..<end).contains { units[$0] == 0x3007 || units[$0] == 0x96F6 }
-            return !digitByDigit || hasZero || dateCounters.contains(after)
+            return !digitByDigit || hasZero || after & dateCounterBit != 0
         }
         let before = start > 0 ? units[start - 1] : 0
-        return before == dai || counters.contains(after)
+        return before == dai || after & counterBit != 0
     }
 
     /// The era year ending at a number followed by 年, when the number is in the era's range.
