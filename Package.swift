@@ -45,10 +45,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KensakuAnalysisTests", dependencies: ["KensakuAnalysis"]),
-        .testTarget(name: "KensakuCorpusTests", dependencies: ["KensakuCorpus"]),
-        .testTarget(name: "KensakuIndexTests", dependencies: ["KensakuIndex", "KensakuCorpus"]),
-        .testTarget(name: "KensakuSearchTests", dependencies: ["KensakuSearch", "KensakuIndex", "KensakuCorpus"]),
+        // Helpers shared by the test targets (a seeded generator); not a product.
+        .target(name: "KensakuTestSupport", path: "Tests/KensakuTestSupport"),
+        .testTarget(name: "KensakuAnalysisTests", dependencies: ["KensakuAnalysis", "KensakuTestSupport"]),
+        .testTarget(name: "KensakuCorpusTests", dependencies: ["KensakuCorpus", "KensakuTestSupport"]),
+        .testTarget(name: "KensakuIndexTests", dependencies: ["KensakuIndex", "KensakuCorpus", "KensakuTestSupport"]),
+        .testTarget(name: "KensakuSearchTests", dependencies: ["KensakuSearch", "KensakuIndex", "KensakuCorpus", "KensakuTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import KensakuTestSupport
 import Testing
 @testable import KensakuAnalysis
 

@@ -1,3 +1,4 @@
+import KensakuTestSupport
 import CKensakuZ
 import Testing
 
@@ -201,7 +202,7 @@ import Testing
             #"{"id":"a","title":"民法","body":"第一条\n私権は\u3042\ud83d\ude00","n":[1,-2.5e3,{"k":null}],"t":true}"#,
             #"{"id":"x","body":"\"quoted\" \ back\/slash\t"}"#,
         ].map { Array($0.utf8) }
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         var parsed = 0
         var failed = 0
         for round in 0..<20_000 {

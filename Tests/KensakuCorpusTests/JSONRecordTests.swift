@@ -1,3 +1,4 @@
+import KensakuTestSupport
 import Testing
 
 @testable import KensakuCorpus
@@ -140,7 +141,7 @@ import Testing
     }
 
     @Test func validatorAgreesWithTheStandardLibrary() {
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         let alphabet: [UInt8] = [0x41, 0x7F, 0x80, 0xBF, 0xC2, 0xDF, 0xE0, 0xE3, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0xA0, 0x9F, 0x8F, 0x90]
         for _ in 0..<20_000 {
             let length = Int(generator.next() % 12)
@@ -212,15 +213,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator for fuzz-style tests.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

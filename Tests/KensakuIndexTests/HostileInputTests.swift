@@ -1,3 +1,4 @@
+import KensakuTestSupport
 import Foundation
 import KensakuAnalysis
 import KensakuCorpus

@@ -1,3 +1,4 @@
+import KensakuTestSupport
 import Foundation
 import KensakuCorpus
 @testable import KensakuIndex

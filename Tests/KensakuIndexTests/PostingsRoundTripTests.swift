@@ -1,3 +1,4 @@
+import KensakuTestSupport
 import Foundation
 @testable import KensakuIndex
 import Testing

@@ -1,3 +1,4 @@
+import KensakuTestSupport
 import Foundation
 @testable import KensakuSearch
 import Testing
@@ -38,7 +39,7 @@ struct DeferredScoringTests {
 
     @Test("Galloping keepAligned equals the plain merge", arguments: 0..<40)
     func keepAligned(seed: Int) {
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = SeededGenerator(seed: UInt64(seed))
         let density = [2, 5, 50, 500][seed % 4]
         var positions: [UInt32] = []
         var starts: [UInt32] = []
@@ -55,15 +56,3 @@ struct DeferredScoringTests {
     }
 }
 
-/// A small seeded generator, so a failing case repeats.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
