@@ -209,6 +209,25 @@ struct TermMatcher {
             return result
         }
 
+        // One bigram (a two-character term): its postings are the matches, walked in order.
+        if plan.sources.count == 1 && plan.sources[0].cursors.count == 1 && within == nil && !collectStarts {
+            var cursor = plan.sources[0].cursors[0]
+            result.docs.reserveCapacity(cursor.docFreq)
+            result.frequencies.reserveCapacity(cursor.docFreq)
+            result.aligned.reserveCapacity(cursor.docFreq)
+            while cursor.doc != PostingsCursor.exhausted {
+                let doc = cursor.doc
+                let aligned = lazy ? 0 : try Self.alignedCount(doc, &plan)
+                if !wordsOnly || aligned > 0 {
+                    result.docs.append(doc)
+                    result.frequencies.append(wordsOnly ? aligned : UInt32(cursor.frequency))
+                    result.aligned.append(aligned)
+                }
+                try cursor.next()
+            }
+            return result
+        }
+
         var target = plan.sources[0].doc
         var next = 0  // into `within`
         outer: while target != PostingsCursor.exhausted {
