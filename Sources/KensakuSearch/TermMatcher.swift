@@ -188,14 +188,27 @@ struct TermMatcher {
         if plan.sources.count == 1 && plan.sources[0].cursors.count > 1 && !wordsOnly {
             var tf = [UInt32](repeating: 0, count: index.documentCount)
             var docs: [UInt32] = []
-            for var cursor in plan.sources[0].cursors {
-                while cursor.doc != PostingsCursor.exhausted {
-                    if tf[Int(cursor.doc)] == 0 { docs.append(cursor.doc) }
-                    tf[Int(cursor.doc)] += UInt32(cursor.frequency)
-                    try cursor.next()
+            // Walk the cursors in place (a copy would copy its block buffers on first decode).
+            var cursors = plan.sources[0].cursors
+            plan.sources[0].cursors = []
+            for i in cursors.indices {
+                while cursors[i].doc != PostingsCursor.exhausted {
+                    let doc = Int(cursors[i].doc)
+                    if tf[doc] == 0 { docs.append(cursors[i].doc) }
+                    tf[doc] &+= UInt32(cursors[i].frequency)
+                    try cursors[i].next()
                 }
             }
-            docs.sort()
+            if docs.count > index.documentCount / 16 {
+                // Dense: reading the counts in doc order beats sorting.
+                var k = 0
+                for doc in tf.indices where tf[doc] != 0 {
+                    docs[k] = UInt32(doc)
+                    k += 1
+                }
+            } else {
+                docs.sort()
+            }
             if let within { docs = Self.intersect(docs, within) }
             for doc in docs {
                 var aligned: UInt32 = 0
@@ -212,6 +225,7 @@ struct TermMatcher {
         // One bigram (a two-character term): its postings are the matches, walked in order.
         if plan.sources.count == 1 && plan.sources[0].cursors.count == 1 && within == nil && !collectStarts {
             var cursor = plan.sources[0].cursors[0]
+            plan.sources[0].cursors = []  // the cursor's block buffers stay uniquely referenced
             result.docs.reserveCapacity(cursor.docFreq)
             result.frequencies.reserveCapacity(cursor.docFreq)
             result.aligned.reserveCapacity(cursor.docFreq)
