@@ -10,6 +10,19 @@ import PackageDescription
 //
 // Each suite is an executable target in `Benchmarks/<Target>/<Target>.swift` (the benchmark
 // plugin finds suites by their parent folder being named `Benchmarks`).
+
+/// A benchmark suite: `<name>/<name>.swift`, run by the benchmark plugin, using these
+/// Kensaku libraries.
+func suite(_ name: String, using libraries: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [.product(name: "Benchmark", package: "benchmark")]
+            + libraries.map { .product(name: $0, package: "kensaku") },
+        path: name,
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
+
 let package = Package(
     name: "KensakuBenchmarks",
     platforms: [.macOS(.v14)],
@@ -18,36 +31,9 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(
-            name: "Analysis",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "KensakuAnalysis", package: "kensaku"),
-            ],
-            path: "Analysis",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "Search",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "KensakuSearch", package: "kensaku"),
-                .product(name: "KensakuIndex", package: "kensaku"),
-                .product(name: "KensakuCorpus", package: "kensaku"),
-            ],
-            path: "Search",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "IndexBuild",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "KensakuIndex", package: "kensaku"),
-                .product(name: "KensakuCorpus", package: "kensaku"),
-            ],
-            path: "IndexBuild",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        suite("Analysis", using: ["KensakuAnalysis"]),
+        suite("Search", using: ["KensakuSearch", "KensakuIndex", "KensakuCorpus"]),
+        suite("IndexBuild", using: ["KensakuIndex", "KensakuCorpus"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -82,11 +82,7 @@ extension TermMatcher {
         var target = flat.map { pieceSources[$0.0][$0.1].doc }.max() ?? PostingsCursor.exhausted
         var next = 0  // into `within`
         outer: while target != PostingsCursor.exhausted {
-            if let within {
-                while next < within.count && within[next] < target { next += 1 }
-                guard next < within.count else { break }
-                target = within[next]
-            }
+            if let within, !Self.advance(&target, within: within, next: &next) { break }
             for (p, s) in flat {
                 let doc = try pieceSources[p][s].seek(target)
                 if doc != target {

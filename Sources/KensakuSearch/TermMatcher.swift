@@ -26,7 +26,7 @@ struct FieldMatches {
     /// ``TermMatcher/maxStarts``), for proximity scoring.
     var starts: [[UInt32]] = []
     /// `aligned` holds 0 for occurrences whose alignment was not computed yet (see
-    /// ``TermMatcher/match(_:field:lazyAlignment:)``): the true count is between 0 and the frequency.
+    /// ``TermMatcher/match(_:field:lazyAlignment:within:)``): the true count is between 0 and the frequency.
     var alignmentPending = false
 }
 
@@ -175,9 +175,8 @@ struct TermMatcher {
 
     /// Finds the docs whose field text contains the term. With `lazyAlignment`, word-aligned
     /// counts that need word positions are left at 0 and `alignmentPending` is set: the
-    /// caller ranks with bounds and asks ``alignedCounts(_:field:docs:)`` for the few docs
-    /// that can reach its top k.
-    /// With `within` (increasing), only those docs are looked at.
+    /// caller ranks with bounds and matches again, `within` the few docs that can reach its
+    /// top k, without it. With `within` (increasing), only those docs are looked at.
     func match(_ analyzed: AnalyzedText, field: Int, lazyAlignment: Bool = false, within: [UInt32]? = nil) throws(IndexError) -> FieldMatches {
         var result = FieldMatches(field: field)
         guard var plan = try plan(analyzed, field: field) else { return result }
@@ -245,11 +244,7 @@ struct TermMatcher {
         var target = plan.sources[0].doc
         var next = 0  // into `within`
         outer: while target != PostingsCursor.exhausted {
-            if let within {
-                while next < within.count && within[next] < target { next += 1 }
-                guard next < within.count else { break }
-                target = within[next]
-            }
+            if let within, !Self.advance(&target, within: within, next: &next) { break }
             for i in plan.sources.indices {
                 let doc = try plan.sources[i].seek(target)
                 if doc != target {
@@ -275,24 +270,6 @@ struct TermMatcher {
             if try plan.sources[0].seek(target) != target { target = plan.sources[0].doc }
         }
         return result
-    }
-
-    /// The word-aligned occurrence count of the term in each of `docs` (increasing), 0 where
-    /// the doc does not hold the term literally. Opens fresh cursors and seeks them to each doc.
-    func alignedCounts(_ analyzed: AnalyzedText, field: Int, docs: [UInt32]) throws(IndexError) -> [UInt32] {
-        var counts = [UInt32](repeating: 0, count: docs.count)
-        guard var plan = try plan(analyzed, field: field), !plan.wordsMissing else { return counts }
-        if plan.sources.count == 1 && plan.sources[0].cursors.count > 1 && !plan.wholeWord { return counts }
-        for (i, doc) in docs.enumerated() {
-            var onDoc = true
-            for s in plan.sources.indices where try plan.sources[s].seek(doc) != doc {
-                onDoc = false
-                break
-            }
-            guard onDoc, try Self.count(doc, &plan) > 0 else { continue }
-            counts[i] = try Self.alignedCount(doc, &plan)
-        }
-        return counts
     }
 
     /// Occurrences of the term in `doc`, where every source is. With several sources, the
@@ -348,6 +325,16 @@ struct TermMatcher {
             keepAligned(&aligned, plan.wordLists[i], offset: plan.words[i].offset)
         }
         return UInt32(aligned.count)
+    }
+
+    /// Moves `target` to the first doc of `within` (increasing) that is ≥ `target`, walking
+    /// `next` forward through `within`; false when no such doc is left.
+    @inline(__always)
+    static func advance(_ target: inout UInt32, within: [UInt32], next: inout Int) -> Bool {
+        while next < within.count && within[next] < target { next += 1 }
+        guard next < within.count else { return false }
+        target = within[next]
+        return true
     }
 
     /// The docs in either increasing list. - Complexity: O(m + n).
