@@ -157,18 +157,26 @@ public enum IndexBuilder {
         if let failure = workers.compactMap({ $0.failure }).first { throw failure }
         guard !ids.isEmpty else { throw IndexError.build("the corpus has no documents") }
 
-        // Field lengths, by field then doc.
+        // Field lengths and word-boundary locations, by field then doc.
         var lengths = [[UInt32]](repeating: [UInt32](repeating: 0, count: ids.count), count: specs.count)
-        for worker in workers {
-            for (doc, docLengths) in worker.lengths {
-                for (field, length) in docLengths { lengths[field][Int(doc)] = length }
+        var bounds = [[DocsFile.BoundsLocation]](repeating: [DocsFile.BoundsLocation](repeating: .init(), count: ids.count), count: specs.count)
+        for (w, worker) in workers.enumerated() {
+            for (doc, fields) in worker.fieldData {
+                for data in fields {
+                    lengths[data.field][Int(doc)] = data.length
+                    bounds[data.field][Int(doc)] = DocsFile.BoundsLocation(offset: UInt64(data.boundsOffset), count: UInt32(data.boundsCount),
+                                                                          file: UInt16(w))
+                }
             }
         }
         let segments = workers.flatMap(\.segmentPaths)
         let invertSeconds = Date().timeIntervalSince(started)
         let storeFile = try store.finish()
         let merged = try SegmentMerger.merge(segments: segments, lengths: lengths, termsPath: path(.terms), postingsPath: path(.postings))
-        let docsFile = try DocsFile.write(path: path(.docs), lengths: lengths, ids: ids)
+        let boundsFiles = try workers.map { worker throws(IndexError) in
+            try MappedFile(path: worker.boundsPath, name: "bounds \(worker.number)", kind: .docs)
+        }
+        let docsFile = try DocsFile.write(path: path(.docs), lengths: lengths, ids: ids, bounds: bounds, boundsFiles: boundsFiles)
 
         var memo = (hits: 0, misses: 0)
         for worker in workers {

@@ -14,6 +14,17 @@ struct IndexableDocument: Sendable {
     var fields: [IndexableField]
 }
 
+/// What a worker records of one field of one document.
+struct DocumentFieldData {
+    var field: Int
+    /// Grams in the field (its BM25 length).
+    var length: UInt32
+    /// The field's word-boundary bitmap: `boundsCount` bytes at body offset `boundsOffset`
+    /// of the worker's bounds file.
+    var boundsOffset: Int
+    var boundsCount: Int
+}
+
 /// Positions of two values of one multi-valued field are this far apart, so that a phrase
 /// never matches across values.
 let valueGap = 64
@@ -113,18 +124,25 @@ final class IndexWorker: @unchecked Sendable {
     private let analyzer: Analyzer
     private var segment = InMemorySegment()
     private(set) var segmentPaths: [String] = []
-    private(set) var lengths: [(UInt32, [(Int, UInt32)])] = []
+    /// Per document, per field: its length and where its word boundaries are in `boundsPath`.
+    private(set) var fieldData: [(UInt32, [DocumentFieldData])] = []
+    /// Word-boundary bitmaps of the documents, in the order indexed (read by the builder).
+    let boundsPath: String
+    private let boundsFile: IndexFileWriter
+    private var boundaries = WordBoundaryBuilder()
     private(set) var failure: Error?
     let finished = AtomicFlag()
 
     init(number: Int, queue: BatchQueue, temporary: String, budget: Int, chunkBytes: Int = AnalysisChunks.defaultBytes,
-         settings: AnalyzerSettings) throws(AnalysisError) {
+         settings: AnalyzerSettings) throws {
         self.number = number
         self.queue = queue
         self.temporary = temporary
         self.budget = budget
         self.chunkBytes = max(1, chunkBytes)
         analyzer = try Analyzer(settings: settings)
+        boundsPath = temporary + "/bounds-\(number)"
+        boundsFile = try IndexFileWriter(path: boundsPath, kind: .docs)
     }
 
     var memoStatistics: (hits: Int, misses: Int) { analyzer.memoStatistics }
@@ -136,7 +154,10 @@ final class IndexWorker: @unchecked Sendable {
                 for document in batch { try index(document) }
                 if segment.memoryBytes >= budget { try flush() }
             }
-            if !queue.failed { try flush() }
+            if !queue.failed {
+                try flush()
+                try boundsFile.finish()
+            }
             segment.release()
         } catch {
             segment.release()
@@ -157,19 +178,18 @@ final class IndexWorker: @unchecked Sendable {
     }
 
     private struct Prefixes {
-        var word: UInt16
         var gram: UInt16
         var number: UInt16
     }
 
     private func index(_ document: IndexableDocument) throws {
-        var docLengths: [(Int, UInt32)] = []
+        var docData: [DocumentFieldData] = []
         for field in document.fields {
             var base = 0
             var length = 0
+            boundaries.reset()
             if field.spec.analyzed {
-                let prefixes = Prefixes(word: InMemorySegment.prefix(field: field.number, kind: .word),
-                                        gram: InMemorySegment.prefix(field: field.number, kind: .gram),
+                let prefixes = Prefixes(gram: InMemorySegment.prefix(field: field.number, kind: .gram),
                                         number: InMemorySegment.prefix(field: field.number, kind: .number))
                 for value in field.values {
                     var copy = value
@@ -191,20 +211,23 @@ final class IndexWorker: @unchecked Sendable {
                     units.withUnsafeBufferPointer { segment.add(prefix: prefix, $0, position: 0) }
                 }
             }
-            docLengths.append((field.number, UInt32(min(length, Int(UInt32.max)))))
+            let boundsOffset = boundsFile.position - IndexFormat.headerSize
+            try boundsFile.write(boundaries.bytes)
+            docData.append(DocumentFieldData(field: field.number, length: UInt32(min(length, Int(UInt32.max))),
+                                             boundsOffset: boundsOffset, boundsCount: boundaries.bytes.count))
         }
-        lengths.append((document.number, docLengths))
+        fieldData.append((document.number, docData))
         segment.endDocument(document.number)
     }
 
-    /// Adds the words, the first `grams` grams and the numbers of an analyzed text whose
-    /// normalized text starts at position `base` of the field.
+    /// Adds the word boundaries, the first `grams` grams and the numbers of an analyzed text
+    /// whose normalized text starts at position `base` of the field.
     private func add(_ analyzed: AnalyzedText, base: Int, _ prefixes: Prefixes, grams: Int) {
+        for token in analyzed.words {
+            boundaries.mark(base + Int(token.start))
+            boundaries.mark(base + Int(token.end))
+        }
         analyzed.text.units.withUnsafeBufferPointer { units in
-            for token in analyzed.words {
-                segment.add(prefix: prefixes.word, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),
-                            position: UInt32(base + Int(token.start)))
-            }
             for token in analyzed.grams[0..<grams] {
                 segment.add(prefix: prefixes.gram, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),
                             position: UInt32(base + Int(token.start)))

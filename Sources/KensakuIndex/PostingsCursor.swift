@@ -159,6 +159,9 @@ public struct PostingsCursor {
         positionUpto = blockPositionStart
     }
 
+    /// Bytes of the position stream (the rest of the term's bytes are its doc blocks).
+    public var positionByteCount: Int { positionsEnd - positionsStart }
+
     /// Term frequency in the current doc (0 once exhausted).
     public var frequency: Int { index < blockCount ? Int(blockFreqs[index]) : 0 }
 

@@ -31,7 +31,8 @@ struct FieldMatches {
 }
 
 /// Finds every occurrence of a term through the gram postings, checking positions, and
-/// counts the occurrences where the query's words line up with the document's words.
+/// counts the word-aligned occurrences: those that start and end on a word boundary of the
+/// document (``WordBoundaries``).
 ///
 /// A term's grams form runs (split at spaces, which only a phrase can hold). A run of two or
 /// more characters is covered by a set of its bigrams that touches every character, chosen to
@@ -129,17 +130,17 @@ struct TermMatcher {
     }
 
     /// The cursors that decide one term in one field: gram sources at offsets from the match
-    /// start, and the query's words (for alignment).
+    /// start, and what word alignment needs.
     struct Plan {
         var sources: [Source]
-        var words: [Source]
-        /// Some query word is not in the field: no occurrence can be word-aligned.
-        var wordsMissing: Bool
-        /// One word spans the whole term: its occurrences are exactly the aligned ones.
-        var wholeWord: Bool
+        let field: Int
+        let docs: DocsFileReader
+        /// The term's length in UTF-16 units: an occurrence at `s` ends at `s + span`.
+        let span: UInt32
+        /// The query text has words; without any (punctuation only), nothing is word-aligned.
+        let alignable: Bool
         /// Per-document scratch, kept to reuse its storage.
         var lists: [[UInt32]]
-        var wordLists: [[UInt32]]
         var order: [Int]
         var frequencies: [Int] = []
         var starts: [UInt32] = []
@@ -157,34 +158,28 @@ struct TermMatcher {
         guard !grams.isEmpty else { return nil }
         let origin = grams[0].start
         let termEnd = grams[grams.count - 1].end
+        let alignable = !analyzed.words.isEmpty
+        if wordsOnly && !alignable { return nil }
         guard var sources = try textSources(Array(units[Int(origin)..<Int(termEnd)]), field: field), !sources.isEmpty else { return nil }
-        var words: [Source] = []
-        var wordsMissing = analyzed.words.isEmpty
-        for word in analyzed.words {
-            let key = units[Int(word.start)..<Int(word.end)].withUnsafeBufferPointer { TermKey.make(field: field, kind: .word, utf16: $0) }
-            guard let info = try index.lookup(key) else { wordsMissing = true; break }
-            words.append(Source(offset: UInt32(word.start - origin), cursors: [try cursor(info)], totalFreq: info.totalFreq))
-        }
-        if wordsOnly && wordsMissing { return nil }
-        let wholeWord = !wordsMissing && words.count == 1 && analyzed.words[0].start == origin && analyzed.words[0].end == termEnd
         sources.sort { $0.totalFreq < $1.totalFreq }
-        return Plan(sources: sources, words: words, wordsMissing: wordsMissing, wholeWord: wholeWord,
-                    lists: Array(repeating: [], count: sources.count), wordLists: Array(repeating: [], count: words.count),
-                    order: Array(sources.indices))
+        return Plan(sources: sources, field: field, docs: index.docs, span: UInt32(termEnd - origin), alignable: alignable,
+                    lists: Array(repeating: [], count: sources.count), order: Array(sources.indices))
     }
 
     /// Finds the docs whose field text contains the term. With `lazyAlignment`, word-aligned
-    /// counts that need word positions are left at 0 and `alignmentPending` is set: the
+    /// counts (which need each occurrence's start) are left at 0 and `alignmentPending` is set: the
     /// caller ranks with bounds and matches again, `within` the few docs that can reach its
     /// top k, without it. With `within` (increasing), only those docs are looked at.
     func match(_ analyzed: AnalyzedText, field: Int, lazyAlignment: Bool = false, within: [UInt32]? = nil) throws(IndexError) -> FieldMatches {
         var result = FieldMatches(field: field)
         guard var plan = try plan(analyzed, field: field) else { return result }
-        let lazy = lazyAlignment && !wordsOnly && !plan.wordsMissing && !plan.wholeWord
+        let lazy = lazyAlignment && !wordsOnly && plan.alignable
         result.alignmentPending = lazy
+        // Alignment is not counted now: fast paths that read no positions may run.
+        let countsOnly = !wordsOnly && (lazy || !plan.alignable)
 
         // A lone character (a union of many grams): add up frequencies in doc order.
-        if plan.sources.count == 1 && plan.sources[0].cursors.count > 1 && !wordsOnly {
+        if plan.sources.count == 1 && plan.sources[0].cursors.count > 1 && countsOnly {
             var tf = [UInt32](repeating: 0, count: index.documentCount)
             var docs: [UInt32] = []
             // Walk the cursors in place (a copy would copy its block buffers on first decode).
@@ -209,35 +204,26 @@ struct TermMatcher {
                 docs.sort()
             }
             if let within { docs = Self.intersect(docs, within) }
-            for doc in docs {
-                var aligned: UInt32 = 0
-                if plan.wholeWord, try plan.words[0].seek(doc) == doc { aligned = UInt32(plan.words[0].frequency(doc)) }
-                result.docs.append(doc)
-                result.frequencies.append(tf[Int(doc)])
-                result.aligned.append(aligned)
-                if collectStarts { result.starts.append([]) }
-            }
-            result.alignmentPending = false
+            result.docs = docs
+            result.frequencies = docs.map { tf[Int($0)] }
+            result.aligned = Array(repeating: 0, count: docs.count)
+            if collectStarts { result.starts = Array(repeating: [], count: docs.count) }
             return result
         }
 
         // One bigram (a two-character term): its postings are the matches, walked in order.
-        if plan.sources.count == 1 && plan.sources[0].cursors.count == 1 && within == nil && !collectStarts {
+        if plan.sources.count == 1 && plan.sources[0].cursors.count == 1 && within == nil && !collectStarts && countsOnly {
             var cursor = plan.sources[0].cursors[0]
             plan.sources[0].cursors = []  // the cursor's block buffers stay uniquely referenced
             result.docs.reserveCapacity(cursor.docFreq)
             result.frequencies.reserveCapacity(cursor.docFreq)
             result.aligned.reserveCapacity(cursor.docFreq)
             while cursor.doc != PostingsCursor.exhausted {
-                let doc = cursor.doc
-                let aligned = lazy ? 0 : try Self.alignedCount(doc, &plan)
-                if !wordsOnly || aligned > 0 {
-                    result.docs.append(doc)
-                    result.frequencies.append(wordsOnly ? aligned : UInt32(cursor.frequency))
-                    result.aligned.append(aligned)
-                }
+                result.docs.append(cursor.doc)
+                result.frequencies.append(UInt32(cursor.frequency))
                 try cursor.next()
             }
+            result.aligned = Array(repeating: 0, count: result.docs.count)
             return result
         }
 
@@ -310,21 +296,13 @@ struct TermMatcher {
         plan.startsValid = true
     }
 
-    /// How many of the term's occurrences in `doc` line up with the query's words.
+    /// How many of the term's occurrences in `doc` start and end on a word boundary.
+    /// - Complexity: O(occurrences): two bit tests each.
     static func alignedCount(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) -> UInt32 {
-        if plan.wordsMissing { return 0 }
-        if plan.wholeWord {
-            return try plan.words[0].seek(doc) == doc ? UInt32(plan.words[0].frequency(doc)) : 0
-        }
-        for i in plan.words.indices where try plan.words[i].seek(doc) != doc { return 0 }
+        guard plan.alignable else { return 0 }
         try loadStarts(doc, &plan)
-        for i in plan.words.indices { try plan.words[i].positions(doc, into: &plan.wordLists[i]) }
-        // Keep the starts where every word sits at its offset (a merge per word).
-        var aligned = plan.starts
-        for i in plan.words.indices where !aligned.isEmpty {
-            keepAligned(&aligned, plan.wordLists[i], offset: plan.words[i].offset)
-        }
-        return UInt32(aligned.count)
+        let bounds = try plan.docs.wordBoundaries(field: plan.field, doc: Int(doc))
+        return UInt32(bounds.alignedCount(starts: plan.starts, length: plan.span))
     }
 
     /// Moves `target` to the first doc of `within` (increasing) that is ≥ `target`, walking

@@ -143,9 +143,11 @@ struct LargeDocumentTests {
         let pieces = try IndexReader.open(directory: dir + "/pieces")
         try pieces.verify()
         try IndexHostileInputTests.readEverything(pieces)
-        // Field lengths (gram counts) and every gram with its frequencies are the same.
-        let docs = "/" + Manifest.fileName(generation: 1, .docs)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/whole" + docs)) == Data(contentsOf: URL(fileURLWithPath: dir + "/pieces" + docs)))
+        // Field lengths (gram counts) and every gram with its frequencies are the same. (The
+        // word boundaries may differ: an ICU word across a forced cut is split.)
+        for field in 0..<whole.docs.fieldCount {
+            #expect(Array(whole.docs.lengths(field: field)) == Array(pieces.docs.lengths(field: field)))
+        }
         func grams(_ reader: IndexReader) throws -> [[UInt8]: [Int]] {
             var out: [[UInt8]: [Int]] = [:]
             try reader.scan(from: []) { (key, info) throws(IndexError) in

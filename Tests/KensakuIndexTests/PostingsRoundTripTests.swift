@@ -301,9 +301,10 @@ struct PostingsRoundTripTests {
 
 @Suite("Format version")
 struct FormatVersionTests {
-    @Test("A version-1 index (varint positions) is rejected: rebuild it")
-    func versionOneIsRejected() throws {
-        #expect(IndexFormat.version == 2)
+    @Test("Indexes of older versions (1: varint positions, 2: positional word postings) are rejected: rebuild them",
+          arguments: [UInt8(1), 2])
+    func olderVersionsAreRejected(version: UInt8) throws {
+        #expect(IndexFormat.version == 3)
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for name in Fixtures.indexFiles(Fixtures.seedIndex) {
@@ -311,14 +312,14 @@ struct FormatVersionTests {
             try FileManager.default.copyItem(atPath: Fixtures.seedIndex + "/" + name, toPath: path)
             guard name.hasPrefix("g") else { continue }
             var data = try Data(contentsOf: URL(fileURLWithPath: path))
-            data[8] = 1
+            data[8] = version
             try data.write(to: URL(fileURLWithPath: path))
         }
         #expect {
             try IndexReader.open(directory: dir)
         } throws: { error in
             guard case .unsupportedVersion(_, let found, let supported) = error as? IndexError else { return false }
-            return found == 1 && supported == 2
+            return found == UInt32(version) && supported == 3
         }
     }
 }
