@@ -28,8 +28,9 @@ public struct PostingsCursor {
     private let positionDataStart: Int
 
     private var block = -1
-    private var blockDocs = [UInt32](repeating: 0, count: BitPacking.blockSize)
-    private var blockFreqs = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    /// The decoded doc block: doc ids at `0..<128`, term frequencies at `128..<256` (one
+    /// allocation a cursor: a one-character query opens hundreds).
+    private var blockData = [UInt32](repeating: 0, count: 2 * BitPacking.blockSize)
     private var blockCount = 0
     private var index = 0
     private var nextDocsOffset = 0
@@ -128,33 +129,35 @@ public struct PostingsCursor {
             let freqsAt = r.offset
             _ = try r.bytes(BitPacking.byteCount(width: tw))
             let base = bytes.baseAddress!
-            blockDocs.withUnsafeMutableBufferPointer { BitPacking.unpackBlock(base + docsAt, width: dw, into: $0.baseAddress!) }
-            blockFreqs.withUnsafeMutableBufferPointer { BitPacking.unpackBlock(base + freqsAt, width: tw, into: $0.baseAddress!) }
+            blockData.withUnsafeMutableBufferPointer {
+                BitPacking.unpackBlock(base + docsAt, width: dw, into: $0.baseAddress!)
+                BitPacking.unpackBlock(base + freqsAt, width: tw, into: $0.baseAddress! + BitPacking.blockSize)
+            }
             for i in 0..<count {
-                current &+= blockDocs[i]
-                blockDocs[i] = current
-                blockFreqs[i] &+= 1
+                current &+= blockData[i]
+                blockData[i] = current
+                blockData[BitPacking.blockSize + i] &+= 1
             }
         } else {
             for i in 0..<count {
                 current &+= UInt32(truncatingIfNeeded: try r.varint())
-                blockDocs[i] = current
-                blockFreqs[i] = UInt32(try r.varint(max: 1 << 30))
+                blockData[i] = current
+                blockData[BitPacking.blockSize + i] = UInt32(try r.varint(max: 1 << 30))
             }
         }
         // Docs must increase strictly and stay below the document count.
         var last: Int64 = b == 0 ? -1 : Int64(previousLastDoc)
         for i in 0..<count {
-            guard Int64(blockDocs[i]) > last, Int(blockDocs[i]) < documentCount, blockFreqs[i] > 0 else {
+            guard Int64(blockData[i]) > last, Int(blockData[i]) < documentCount, blockData[BitPacking.blockSize + i] > 0 else {
                 throw corrupt("doc ids out of order or range", nextDocsOffset)
             }
-            last = Int64(blockDocs[i])
+            last = Int64(blockData[i])
         }
         nextDocsOffset = r.offset
         previousLastDoc = current
         blockCount = count
         index = 0
-        doc = blockDocs[0]
+        doc = blockData[0]
         positionDoc = 0
         positionUpto = blockPositionStart
     }
@@ -163,7 +166,7 @@ public struct PostingsCursor {
     public var positionByteCount: Int { positionsEnd - positionsStart }
 
     /// Term frequency in the current doc (0 once exhausted).
-    public var frequency: Int { index < blockCount ? Int(blockFreqs[index]) : 0 }
+    public var frequency: Int { index < blockCount ? Int(blockData[BitPacking.blockSize + index]) : 0 }
 
     /// Moves to the next doc. - Complexity: amortized O(1).
     @discardableResult
@@ -171,7 +174,7 @@ public struct PostingsCursor {
         guard doc != Self.exhausted else { return doc }
         index += 1
         if index < blockCount {
-            doc = blockDocs[index]
+            doc = blockData[index]
         } else {
             try loadBlock(block + 1)
         }
@@ -182,7 +185,7 @@ public struct PostingsCursor {
     @discardableResult
     public mutating func seek(_ target: UInt32) throws(IndexError) -> UInt32 {
         guard doc != Self.exhausted, doc < target else { return doc }
-        if blockDocs[blockCount - 1] < target {
+        if blockData[blockCount - 1] < target {
             // Find the first block whose last doc is ≥ target.
             guard blocks > 1 else { doc = Self.exhausted; return doc }
             var lo = block + 1, hi = blocks
@@ -193,12 +196,12 @@ public struct PostingsCursor {
             try loadBlock(lo)
             if doc == Self.exhausted { return doc }
         }
-        while index < blockCount && blockDocs[index] < target { index += 1 }
+        while index < blockCount && blockData[index] < target { index += 1 }
         if index == blockCount {
             // Only a corrupt skip entry gets here: its lastDoc promised a doc ≥ target.
             throw corrupt("skip data disagrees with the block", skipStart + block * PostingsEncoder.skipEntrySize)
         }
-        doc = blockDocs[index]
+        doc = blockData[index]
         return doc
     }
 
@@ -208,7 +211,7 @@ public struct PostingsCursor {
             let e = try skipEntry(block)
             return (e.lastDoc, e.maxTf, e.minLength)
         }
-        return (blockDocs[blockCount - 1], blockFreqs[0..<blockCount].max() ?? 1, 0)
+        return (blockData[blockCount - 1], blockData[BitPacking.blockSize..<(BitPacking.blockSize + blockCount)].max() ?? 1, 0)
     }
 
     /// The positions of the current doc, appended to `out` (increasing).
@@ -222,11 +225,11 @@ public struct PostingsCursor {
         }
         var upto = positionUpto
         while positionDoc < index {
-            upto += Int(blockFreqs[positionDoc])
+            upto += Int(blockData[BitPacking.blockSize + positionDoc])
             positionDoc += 1
         }
         positionUpto = upto
-        let tf = Int(blockFreqs[index])
+        let tf = Int(blockData[BitPacking.blockSize + index])
         guard upto + tf <= totalFreq else { throw corrupt("more positions than the term has", positionsStart) }
         if positionDeltas.isEmpty { positionDeltas = [UInt32](repeating: 0, count: BitPacking.blockSize) }
         // The positions are summed straight into `out`'s new storage.

@@ -438,12 +438,15 @@ public final class Searcher {
     /// Every score is a lower bound with a slack to its upper bound. θ is the `window`-th best
     /// lower bound; a doc whose upper bound reaches θ may belong in the window, so its pending
     /// terms are matched again on it alone (with alignment and match starts), which makes its
-    /// score exact, and θ is taken again, until no doc with slack reaches it. That is usually
-    /// one round over a few dozen docs, instead of reading word and match positions in every
-    /// matching doc. Docs left with slack rank below the window whatever their alignment.
+    /// score exact, and θ is taken again, until no doc with slack reaches it. A round takes at
+    /// most `window` docs (doubling each round), those with the highest upper bounds: once
+    /// they are exact, θ is usually high enough to rule out most of the rest. So a few dozen
+    /// docs are matched again instead of reading the match positions of every matching doc.
+    /// Docs left with slack rank below the window whatever their alignment.
     private func refine(_ result: inout ScoredDocs, window: Int, options: SearchOptions) throws {
         guard !pending.isEmpty, !result.slack.isEmpty, window > 0 else { return }
         let bm25 = options.bm25
+        var batch = window
         while true {
             let best = TopK.select(result.scores, count: window)
             let theta = best.count < window ? -Double.infinity : result.scores[best[best.count - 1]]
@@ -452,6 +455,13 @@ public final class Searcher {
                 candidates.append(i)
             }
             if candidates.isEmpty { return }
+            if candidates.count > batch {
+                // The highest upper bounds first: their exact scores raise θ, which usually
+                // rules most of the others out without matching them.
+                let upper = candidates.map { result.scores[$0] + result.slack[$0] }
+                candidates = TopK.select(upper, count: batch).map { candidates[$0] }.sorted()
+            }
+            batch = batch < Int.max / 2 ? 2 * batch : Int.max
             let docs = candidates.map { result.docs[$0] }
             var delta = [Double](repeating: 0, count: docs.count)
             var starts: [Int: [[UInt32]]] = [:]

@@ -227,10 +227,36 @@ struct TermMatcher {
             return result
         }
 
+        /// Counts `target`, where every source is, into the result.
+        func take(_ target: UInt32) throws(IndexError) {
+            let count = try Self.count(target, &plan)
+            guard count > 0 else { return }
+            let aligned = lazy ? 0 : try Self.alignedCount(target, &plan)
+            guard !wordsOnly || aligned > 0 else { return }
+            result.docs.append(target)
+            result.frequencies.append(wordsOnly ? aligned : count)
+            result.aligned.append(aligned)
+            if collectStarts {
+                try Self.loadStarts(target, &plan)
+                result.starts.append(Array(plan.starts.prefix(Self.maxStarts)))
+            }
+        }
+
+        if let within, plan.sources.count == 1, plan.sources[0].cursors.count > 1, plan.sources[0].offset == 0 {
+            return try Self.matchLoneCharacter(&plan, within: within, alignment: !lazy && plan.alignable, wordsOnly: wordsOnly,
+                                               collectStarts: collectStarts, into: result)
+        }
+        if let within {
+            // A few docs (the candidates of a top k): one seek of each source to each.
+            candidates: for doc in within {
+                for i in plan.sources.indices where try plan.sources[i].seek(doc) != doc { continue candidates }
+                try take(doc)
+            }
+            return result
+        }
+        // Leapfrog: each source seeks to the doc the one before it stopped on.
         var target = plan.sources[0].doc
-        var next = 0  // into `within`
         outer: while target != PostingsCursor.exhausted {
-            if let within, !Self.advance(&target, within: within, next: &next) { break }
             for i in plan.sources.indices {
                 let doc = try plan.sources[i].seek(target)
                 if doc != target {
@@ -238,22 +264,67 @@ struct TermMatcher {
                     continue outer
                 }
             }
-            // All sources are on `target`.
-            let count = try Self.count(target, &plan)
-            if count > 0 {
-                let aligned = lazy ? 0 : try Self.alignedCount(target, &plan)
-                if !wordsOnly || aligned > 0 {
-                    result.docs.append(target)
-                    result.frequencies.append(wordsOnly ? aligned : count)
-                    result.aligned.append(aligned)
-                    if collectStarts {
-                        try Self.loadStarts(target, &plan)
-                        result.starts.append(Array(plan.starts.prefix(Self.maxStarts)))
-                    }
-                }
-            }
+            try take(target)
             target = target + 1
             if try plan.sources[0].seek(target) != target { target = plan.sources[0].doc }
+        }
+        return result
+    }
+
+    /// A lone character (one source of many grams) in a few docs: cursor by cursor, each
+    /// jumping straight to the next of `within` at or after its doc, so that the many short
+    /// postings lists cost a binary search each rather than a seek for every doc.
+    /// - Complexity: O(Σ over cursors of the `within` docs it holds · log |within|), plus
+    ///   the positions read when alignment or starts are wanted.
+    static func matchLoneCharacter(_ plan: inout Plan, within: [UInt32], alignment: Bool, wordsOnly: Bool,
+                                   collectStarts: Bool, into result: FieldMatches) throws(IndexError) -> FieldMatches {
+        var result = result
+        var tf = [UInt32](repeating: 0, count: within.count)
+        var aligned = [UInt32](repeating: 0, count: within.count)
+        var starts = [[UInt32]](repeating: [], count: collectStarts ? within.count : 0)
+        var positions: [UInt32] = []
+        // Walk the cursors in place (a copy would copy its block buffers on first decode).
+        var cursors = plan.sources[0].cursors
+        plan.sources[0].cursors = []
+        /// The first index ≥ `from` of `within` whose doc is ≥ `doc`.
+        func lowerBound(_ doc: UInt32, from: Int) -> Int {
+            var lo = from, hi = within.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if within[mid] < doc { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+        for i in cursors.indices {
+            var j = lowerBound(cursors[i].doc, from: 0)
+            while j < within.count {
+                let doc = try cursors[i].seek(within[j])
+                if doc == PostingsCursor.exhausted { break }
+                guard doc == within[j] else {
+                    j = lowerBound(doc, from: j)
+                    continue
+                }
+                tf[j] &+= UInt32(cursors[i].frequency)
+                if alignment || collectStarts {
+                    positions.removeAll(keepingCapacity: true)
+                    try cursors[i].positions(into: &positions)
+                    if alignment {
+                        let bounds = try plan.docs.wordBoundaries(field: plan.field, doc: Int(doc))
+                        aligned[j] &+= UInt32(bounds.alignedCount(starts: positions, length: plan.span))
+                    }
+                    if collectStarts { starts[j].append(contentsOf: positions) }
+                }
+                j += 1
+            }
+        }
+        for j in within.indices where tf[j] > 0 && (!wordsOnly || aligned[j] > 0) {
+            result.docs.append(within[j])
+            result.frequencies.append(wordsOnly ? aligned[j] : tf[j])
+            result.aligned.append(aligned[j])
+            if collectStarts {
+                starts[j].sort()
+                result.starts.append(Array(starts[j].prefix(maxStarts)))
+            }
         }
         return result
     }
@@ -292,7 +363,13 @@ struct TermMatcher {
     static func loadStarts(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) {
         guard !plan.startsValid else { return }
         try plan.sources[0].positions(doc, into: &plan.lists[0])
-        plan.starts = plan.lists[0].compactMap { $0 >= plan.sources[0].offset ? $0 - plan.sources[0].offset : nil }
+        let offset = plan.sources[0].offset
+        if offset == 0 {
+            swap(&plan.starts, &plan.lists[0])
+        } else {
+            plan.starts.removeAll(keepingCapacity: true)
+            for p in plan.lists[0] where p >= offset { plan.starts.append(p - offset) }
+        }
         plan.startsValid = true
     }
 
@@ -300,8 +377,18 @@ struct TermMatcher {
     /// - Complexity: O(occurrences): two bit tests each.
     static func alignedCount(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) -> UInt32 {
         guard plan.alignable else { return 0 }
-        try loadStarts(doc, &plan)
         let bounds = try plan.docs.wordBoundaries(field: plan.field, doc: Int(doc))
+        if !plan.startsValid && plan.sources[0].cursors.count > 1 && plan.sources[0].offset == 0 {
+            // A lone character (one source of many grams): count cursor by cursor, unmerged.
+            var n = 0
+            for i in plan.sources[0].cursors.indices where plan.sources[0].cursors[i].doc == doc {
+                plan.lists[0].removeAll(keepingCapacity: true)
+                try plan.sources[0].cursors[i].positions(into: &plan.lists[0])
+                n += bounds.alignedCount(starts: plan.lists[0], length: plan.span)
+            }
+            return UInt32(n)
+        }
+        try loadStarts(doc, &plan)
         return UInt32(bounds.alignedCount(starts: plan.starts, length: plan.span))
     }
 
