@@ -54,6 +54,14 @@ public enum JapaneseNumbers {
         (Array("平成".utf16), 1989, 31), (Array("令和".utf16), 2019, 99),
     ]
 
+    /// The characters a recognized number can start with: a numeral, or the first character of
+    /// an era name (平成二十三 is one number). A character just before a number forms a bigram
+    /// with one of them.
+    public static let startCharacters: Set<UInt16> = numerals.union(eras.map { $0.name[0] })
+    /// The characters a recognized number can end with: a numeral, or 元 (平成元).
+    public static let endCharacters: Set<UInt16> = numerals.union([gen])
+    static let numerals: Set<UInt16> = Set((0x30...0x39).map { UInt16($0) }).union(digits.keys).union(smallUnits.keys).union(largeUnits.keys)
+
     static let dai: UInt16 = 0x7B2C  // 第
     static let nen: UInt16 = 0x5E74  // 年
     static let gen: UInt16 = 0x5143  // 元

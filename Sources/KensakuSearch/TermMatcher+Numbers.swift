@@ -40,6 +40,32 @@ extension TermMatcher {
         return sources
     }
 
+    /// The source of a one-character text piece `c` next to a number: the bigrams `c` + a
+    /// character a number can start with (`before`), or a character a number can end with +
+    /// `c` (after; their positions are one before `c`'s). Exact: a number next to `c` makes
+    /// one of these bigrams. Nil when none is in the field.
+    func adjacentSources(_ c: UInt16, field: Int, before: Bool) throws(IndexError) -> [Source]? {
+        var cursors: [PostingsCursor] = []
+        var total = 0
+        if before {
+            let prefix = [c].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
+            for (key, info) in try index.terms(withPrefix: prefix) {
+                let second = Array(String(decoding: key.dropFirst(prefix.count), as: UTF8.self).utf16)
+                guard second.count == 1, JapaneseNumbers.startCharacters.contains(second[0]) else { continue }
+                cursors.append(try cursor(info))
+                total += info.totalFreq
+            }
+        } else {
+            for x in JapaneseNumbers.endCharacters.sorted() {
+                let key = [x, c].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
+                guard let info = try index.lookup(key) else { continue }
+                cursors.append(try cursor(info))
+                total += info.totalFreq
+            }
+        }
+        return cursors.isEmpty ? nil : [Source(offset: 0, cursors: cursors, totalFreq: total)]
+    }
+
     /// Matches a term cut at its numbers: each number piece matches any written form of its
     /// value (through the `value#length` number terms), each text piece its exact text, and the
     /// pieces must follow each other without gaps.
@@ -49,13 +75,34 @@ extension TermMatcher {
         var pieceSources: [[Source]] = []
         var pieceLengths: [[UInt32]] = []
         var textLengths: [UInt32] = []
-        for piece in pieces.pieces {
+        // Added to a text piece's positions: 1 where its source is the bigram ending on it.
+        var shifts: [UInt32] = []
+        for (p, piece) in pieces.pieces.enumerated() {
             switch piece {
             case .text(let units):
-                guard let sources = try textSources(units, field: field) else { return result }
+                let sources: [Source]?
+                var shift: UInt32 = 0
+                func isNumber(_ k: Int) -> Bool {
+                    guard pieces.pieces.indices.contains(k), case .number = pieces.pieces[k] else { return false }
+                    return true
+                }
+                if units.count == 1 && isNumber(p + 1) {
+                    // One character before a number (第 in 第二十五条): only the bigrams of it
+                    // and a character a number starts with, not every bigram it starts.
+                    sources = try adjacentSources(units[0], field: field, before: true)
+                } else if units.count == 1 && isNumber(p - 1) {
+                    // One character after a number (条, 年): the bigrams of a character a
+                    // number ends with and it, one position before it.
+                    sources = try adjacentSources(units[0], field: field, before: false)
+                    shift = 1
+                } else {
+                    sources = try textSources(units, field: field)
+                }
+                guard let sources else { return result }
                 pieceSources.append(sources)
                 pieceLengths.append([])
                 textLengths.append(UInt32(units.count))
+                shifts.append(shift)
             case .number(let value):
                 let prefix = TermKey.make(field: field, kind: .number, term: value + "#")
                 var cursors: [PostingsCursor] = []
@@ -71,14 +118,15 @@ extension TermMatcher {
                 pieceSources.append([Source(offset: 0, cursors: cursors, totalFreq: total)])
                 pieceLengths.append(lengths)
                 textLengths.append(0)
+                shifts.append(0)
             }
         }
         let flat = pieceSources.indices.flatMap { p in pieceSources[p].indices.map { (p, $0) } }
         guard !flat.isEmpty else { return result }
-        var lists: [UInt32] = []
-        var starts: [UInt32] = []
-        var other: [UInt32] = []
-        var chains: [(start: UInt32, end: UInt32)] = []
+        // The chains grow from the first number piece (the most selective), to the right and
+        // then to the left; text pieces are only checked at the places a chain needs them.
+        guard let anchor = pieceLengths.firstIndex(where: { !$0.isEmpty }) else { return result }
+        var scratch = NumberChainScratch()
         var target = flat.map { pieceSources[$0.0][$0.1].doc }.max() ?? PostingsCursor.exhausted
         var next = 0  // into `within`
         outer: while target != PostingsCursor.exhausted {
@@ -90,48 +138,133 @@ extension TermMatcher {
                     continue outer
                 }
             }
-            chains.removeAll(keepingCapacity: true)
-            for p in pieceSources.indices {
-                // The piece's occurrences in this doc: (start, end) pairs.
-                var occurrences: [(UInt32, UInt32)] = []
+            var chains: [(start: UInt32, end: UInt32)] = []
+            try Self.numberOccurrences(&pieceSources[anchor][0], lengths: pieceLengths[anchor], doc: target, into: &scratch.occurrences)
+            for (start, end) in scratch.occurrences { chains.append((start, end)) }
+            for p in pieceSources.indices.dropFirst(anchor + 1) where !chains.isEmpty {
                 if pieceLengths[p].isEmpty {
-                    let sources = pieceSources[p]
-                    if sources.isEmpty { continue }
-                    try pieceSources[p][0].positions(target, into: &lists)
-                    starts = lists.compactMap { $0 >= sources[0].offset ? $0 - sources[0].offset : nil }
-                    for k in sources.indices.dropFirst() where !starts.isEmpty {
-                        try pieceSources[p][k].positions(target, into: &other)
-                        Self.keepAligned(&starts, other, offset: sources[k].offset)
-                    }
-                    occurrences = starts.map { ($0, $0 + textLengths[p]) }
+                    // Text: it must start where the chain ends.
+                    chains.sort { $0.end < $1.end }
+                    scratch.required = chains.map(\.end)
+                    try Self.keepTextStarts(&pieceSources[p], shift: shifts[p], doc: target, &scratch)
+                    chains = Self.extend(chains, kept: scratch.required, key: { $0.end }) { ($0.start, $0.end + textLengths[p]) }
                 } else {
-                    for c in pieceSources[p][0].cursors.indices where pieceSources[p][0].cursors[c].doc == target {
-                        lists.removeAll(keepingCapacity: true)
-                        try pieceSources[p][0].cursors[c].positions(into: &lists)
-                        occurrences.append(contentsOf: lists.map { ($0, $0 + pieceLengths[p][c]) })
+                    try Self.numberOccurrences(&pieceSources[p][0], lengths: pieceLengths[p], doc: target, into: &scratch.occurrences)
+                    var joined: [(start: UInt32, end: UInt32)] = []
+                    for chain in chains {
+                        for (start, end) in scratch.occurrences where start == chain.end { joined.append((chain.start, end)) }
                     }
+                    chains = joined
                 }
-                if p == 0 {
-                    chains = occurrences.map { (start: $0.0, end: $0.1) }
-                } else {
-                    var byStart: [UInt32: [UInt32]] = [:]
-                    for (s, e) in occurrences { byStart[s, default: []].append(e) }
-                    chains = chains.flatMap { chain in (byStart[chain.end] ?? []).map { (start: chain.start, end: $0) } }
-                }
-                if chains.isEmpty { break }
             }
-            let matchStarts = Set(chains.map(\.start))
-            if !matchStarts.isEmpty {
+            for p in pieceSources.indices.prefix(anchor).reversed() where !chains.isEmpty {
+                if pieceLengths[p].isEmpty {
+                    // Text: it must end where the chain starts.
+                    let length = textLengths[p]
+                    chains = chains.filter { $0.start >= length }.sorted { $0.start < $1.start }
+                    scratch.required = chains.map { $0.start - length }
+                    try Self.keepTextStarts(&pieceSources[p], shift: shifts[p], doc: target, &scratch)
+                    chains = Self.extend(chains, kept: scratch.required, key: { $0.start - length }) { ($0.start - length, $0.end) }
+                } else {
+                    try Self.numberOccurrences(&pieceSources[p][0], lengths: pieceLengths[p], doc: target, into: &scratch.occurrences)
+                    var joined: [(start: UInt32, end: UInt32)] = []
+                    for chain in chains {
+                        for (start, end) in scratch.occurrences where end == chain.start { joined.append((start, chain.end)) }
+                    }
+                    chains = joined
+                }
+            }
+            if !chains.isEmpty {
+                // Distinct match starts (several number lengths can make several chains).
+                var starts = chains.map(\.start)
+                starts.sort()
+                var distinct = 0
+                for i in starts.indices where i == 0 || starts[i] != starts[i - 1] {
+                    starts[distinct] = starts[i]
+                    distinct += 1
+                }
                 result.docs.append(target)
-                result.frequencies.append(UInt32(matchStarts.count))
+                result.frequencies.append(UInt32(distinct))
                 result.aligned.append(0)
-                if collectStarts { result.starts.append(Array(matchStarts.sorted().prefix(Self.maxStarts))) }
+                if collectStarts { result.starts.append(Array(starts.prefix(min(distinct, Self.maxStarts)))) }
             }
             target += 1
             let (p0, s0) = flat[0]
             if try pieceSources[p0][s0].seek(target) != target { target = pieceSources[p0][s0].doc }
         }
         return result
+    }
+
+    /// Buffers reused from doc to doc by the number-aware match.
+    struct NumberChainScratch {
+        var occurrences: [(UInt32, UInt32)] = []
+        /// Starts a text piece must have (increasing; duplicates allowed); ``keepTextStarts``
+        /// leaves those it has.
+        var required: [UInt32] = []
+        var positions: [UInt32] = []
+        var candidate: [UInt32] = []
+        var found: [UInt32] = []
+    }
+
+    /// The occurrences of a number piece in `doc`: (start, end) by start, one cursor a written length.
+    static func numberOccurrences(_ source: inout Source, lengths: [UInt32], doc: UInt32, into out: inout [(UInt32, UInt32)]) throws(IndexError) {
+        out.removeAll(keepingCapacity: true)
+        var positions: [UInt32] = []
+        for c in source.cursors.indices where source.cursors[c].doc == doc {
+            try source.cursors[c].positions(into: &positions)
+            for start in positions { out.append((start, start + lengths[c])) }
+            positions.removeAll(keepingCapacity: true)
+        }
+        if source.cursors.count > 1 { out.sort { $0.0 < $1.0 } }
+    }
+
+    /// Keeps the starts of `scratch.required` where a text piece occurs in `doc`: every one of
+    /// its sources at its offset (a source of several cursors: in any of them), `shift` before.
+    static func keepTextStarts(_ sources: inout [Source], shift: UInt32, doc: UInt32, _ scratch: inout NumberChainScratch) throws(IndexError) {
+        // Distinct starts (keepAligned's merge keeps one of equal starts), none before `shift`.
+        var distinct = 0
+        for i in scratch.required.indices where scratch.required[i] >= shift && (distinct == 0 || scratch.required[i] != scratch.required[distinct - 1]) {
+            scratch.required[distinct] = scratch.required[i]
+            distinct += 1
+        }
+        scratch.required.removeLast(scratch.required.count - distinct)
+        for k in sources.indices where !scratch.required.isEmpty {
+            // Position of the source for a start s: s + offset − shift (wrapping: s ≥ shift).
+            let offset = sources[k].offset &- shift
+            if sources[k].cursors.count == 1 {
+                scratch.positions.removeAll(keepingCapacity: true)
+                try sources[k].cursors[0].positions(into: &scratch.positions)
+                keepAligned(&scratch.required, scratch.positions, offset: offset)
+                continue
+            }
+            // Several cursors (a character next to a number): the starts any of them has.
+            scratch.found.removeAll(keepingCapacity: true)
+            for c in sources[k].cursors.indices where sources[k].cursors[c].doc == doc {
+                scratch.positions.removeAll(keepingCapacity: true)
+                try sources[k].cursors[c].positions(into: &scratch.positions)
+                scratch.candidate = scratch.required
+                keepAligned(&scratch.candidate, scratch.positions, offset: offset)
+                scratch.found.append(contentsOf: scratch.candidate)
+            }
+            scratch.found.sort()
+            scratch.required = scratch.found
+        }
+    }
+
+    /// The chains (sorted by `key`) whose `key` is in `kept` (increasing), each changed by `step`.
+    static func extend(_ chains: [(start: UInt32, end: UInt32)], kept: [UInt32], key: ((start: UInt32, end: UInt32)) -> UInt32,
+                       step: ((start: UInt32, end: UInt32)) -> (UInt32, UInt32)) -> [(start: UInt32, end: UInt32)] {
+        var out: [(start: UInt32, end: UInt32)] = []
+        var j = 0
+        for chain in chains {
+            let k = key(chain)
+            while j < kept.count && kept[j] < k { j += 1 }
+            if j < kept.count && kept[j] == k {
+                let (start, end) = step(chain)
+                out.append((start, end))
+            }
+        }
+        return out
     }
 
     /// Literal and number-aware matches together: a doc's count is the larger of the two, its
