@@ -462,9 +462,12 @@ struct TermMatcher {
                 let a = start &+ offset
                 let b = pBase[j]
                 sBase[kept] = start
-                kept &+= a == b ? 1 : 0
-                i &+= a <= b ? 1 : 0
-                j &+= b <= a ? 1 : 0
+                // Comparisons as 0/1 integers (setcc), not branches.
+                let le = Int(unsafeBitCast(a <= b, to: UInt8.self))
+                let ge = Int(unsafeBitCast(b <= a, to: UInt8.self))
+                kept &+= le & ge
+                i &+= le
+                j &+= ge
             }
             return kept
         }
