@@ -101,7 +101,7 @@ public struct DocsFileReader: @unchecked Sendable {
 
     /// Field lengths of `field` for all documents (mapped).
     public func lengths(field: Int) -> UnsafeBufferPointer<UInt32> {
-        guard field < fieldCount else { return UnsafeBufferPointer(start: nil, count: 0) }
+        guard field >= 0, field < fieldCount else { return UnsafeBufferPointer(start: nil, count: 0) }
         let start = file.body.baseAddress!.advanced(by: lengthsOffset + field * documentCount * 4)
         // The mapping is page-aligned and the offset a multiple of 4 past a 12-byte header.
         return UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt32.self), count: documentCount)
@@ -110,7 +110,7 @@ public struct DocsFileReader: @unchecked Sendable {
     /// The word boundaries of `field` of `doc` (mapped). - Complexity: O(1).
     /// - Throws: ``IndexError/corrupt(file:offset:reason:)`` when the offsets are out of order or range.
     public func wordBoundaries(field: Int, doc: Int) throws(IndexError) -> WordBoundaries {
-        guard field < fieldCount, doc >= 0, doc < documentCount else { return WordBoundaries(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard field >= 0, field < fieldCount, doc >= 0, doc < documentCount else { return WordBoundaries(UnsafeRawBufferPointer(start: nil, count: 0)) }
         let at = boundsOffsets + (field * documentCount + doc) * 8
         let start = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: at, as: UInt64.self))
         let end = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self))

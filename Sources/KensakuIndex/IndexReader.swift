@@ -108,7 +108,7 @@ public final class IndexReader {
     public func fieldNumber(_ name: String) -> Int? { manifest.fields.first { $0.spec.name == name }?.number }
 
     public func averageLength(field: Int) -> Double {
-        guard field < manifest.fields.count, documentCount > 0 else { return 1 }
+        guard field >= 0, field < manifest.fields.count, documentCount > 0 else { return 1 }
         return max(1, Double(manifest.fields[field].totalLength) / Double(documentCount))
     }
 

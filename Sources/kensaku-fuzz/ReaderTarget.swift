@@ -295,8 +295,14 @@ struct ReaderTarget: FuzzTarget {
         for doc in [-1, 0, count / 2, count - 1, count, count + 1, Int.max] {
             _ = reader.docs.id(doc)
             do { _ = try reader.store.document(doc) } catch { kinds.append("store: " + ErrorKind.of(error)) }
+            for field in [-1, 0, 1, reader.manifest.fields.count, 300] {
+                do {
+                    let bounds = try reader.docs.wordBoundaries(field: field, doc: doc)
+                    _ = bounds.alignedCount(starts: [0, 1, UInt32(bounds.bytes.count * 8), UInt32.max], length: 3)
+                } catch { kinds.append("bounds: " + ErrorKind.of(error)) }
+            }
         }
-        for field in 0..<(reader.manifest.fields.count + 1) {
+        for field in -1..<(reader.manifest.fields.count + 1) {
             let lengths = reader.docs.lengths(field: field)
             var sum: UInt64 = 0
             for length in lengths { sum &+= UInt64(length) }

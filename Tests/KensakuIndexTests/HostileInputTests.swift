@@ -55,6 +55,10 @@ struct IndexHostileInputTests {
         for doc in 0..<reader.documentCount {
             _ = reader.docs.id(doc)
             _ = try reader.store.document(doc)
+            for field in 0...reader.docs.fieldCount {
+                let bounds = try reader.docs.wordBoundaries(field: field, doc: doc)
+                _ = bounds.alignedCount(starts: [0, 1, 7, UInt32(bounds.bytes.count * 8), UInt32.max], length: 2)
+            }
         }
     }
 
