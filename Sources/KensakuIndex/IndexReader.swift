@@ -71,7 +71,7 @@ public final class IndexReader {
         var trailer = terms.reader(at: body.count - TermDictionary.trailerSize)
         let indexOffset = try trailer.u64()
         blockCount = Int(try trailer.u32())
-        termCount = Int(try trailer.u64())
+        termCount = Int(exactly: try trailer.u64()) ?? -1
         guard indexOffset < UInt64(body.count), blockCount <= body.count, termCount == manifest.termCount else {
             throw .corrupt(file: terms.name, offset: body.count - TermDictionary.trailerSize, reason: "bad trailer")
         }
