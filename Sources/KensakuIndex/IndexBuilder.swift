@@ -20,6 +20,9 @@ public struct IndexBuildOptions: Sendable {
     /// 8 pieces (at least 64 KiB) without a line break, punctuation or space, where a cut
     /// is forced.
     public var analysisChunkBytes: Int = AnalysisChunks.defaultBytes
+    /// Segments merge on two threads (two key ranges at once) when the largest is over this
+    /// many bytes; tests lower it to merge small corpora that way too.
+    var mergeSplitMinimumBytes = 4 << 20
     /// Progress callback, called from the reading thread about twice a second.
     public var progress: (@Sendable (BuildProgress) -> Void)?
 
@@ -172,7 +175,8 @@ public enum IndexBuilder {
         let segments = workers.flatMap(\.segmentPaths)
         let invertSeconds = Date().timeIntervalSince(started)
         let storeFile = try store.finish()
-        let merged = try SegmentMerger.merge(segments: segments, lengths: lengths, termsPath: path(.terms), postingsPath: path(.postings))
+        let merged = try SegmentMerger.merge(segments: segments, lengths: lengths, termsPath: path(.terms), postingsPath: path(.postings),
+                                             temporary: temporary, threads: options.threads, splitMinimumBytes: options.mergeSplitMinimumBytes)
         let boundsFiles = try workers.map { worker throws(IndexError) in
             try MappedFile(path: worker.boundsPath, name: "bounds \(worker.number)", kind: .docs)
         }

@@ -1,6 +1,6 @@
 import Foundation
 import KensakuCorpus
-import KensakuIndex
+@testable import KensakuIndex
 
 enum Fixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -14,11 +14,13 @@ enum Fixtures {
     }
 
     @discardableResult
-    static func build(corpus: String, format: CorpusFormat, into directory: String, threads: Int = 2, memoryMB: Int = 256) throws -> BuildReport {
+    static func build(corpus: String, format: CorpusFormat, into directory: String, threads: Int = 2, memoryMB: Int = 256,
+                      mergeSplitBytes: Int? = nil) throws -> BuildReport {
         var source = try format.open(path: corpus, skipBad: false)
         var options = IndexBuildOptions()
         options.threads = threads
         options.memoryBudget = memoryMB << 20
+        if let mergeSplitBytes { options.mergeSplitMinimumBytes = mergeSplitBytes }
         return try IndexBuilder.build(source: &source, corpusName: URL(fileURLWithPath: corpus).lastPathComponent,
                                       corpusFormat: format.rawValue, directory: directory, options: options)
     }

@@ -20,12 +20,15 @@ struct IndexBuildTests {
         }
     }
 
-    @Test("Builds are deterministic whatever the threads and memory budget", arguments: [(1, 256), (2, 8), (3, 8)])
-    func deterministic(threads: Int, memoryMB: Int) throws {
+    @Test("Builds are deterministic whatever the threads, memory budget and merge split",
+          arguments: [(1, 256, nil), (2, 8, nil), (3, 8, nil), (2, 256, 0), (2, 8, 0)] as [(Int, Int, Int?)])
+    func deterministic(threads: Int, memoryMB: Int, mergeSplitBytes: Int?) throws {
         let a = Fixtures.temporaryDirectory(), b = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
-        try Fixtures.build(corpus: Fixtures.seedTable, format: .followup, into: a, threads: 2, memoryMB: 256)
-        try Fixtures.build(corpus: Fixtures.seedTable, format: .followup, into: b, threads: threads, memoryMB: memoryMB)
+        // The reference: one segment merged on one thread.
+        try Fixtures.build(corpus: Fixtures.seedTable, format: .followup, into: a, threads: 1, memoryMB: 256)
+        try Fixtures.build(corpus: Fixtures.seedTable, format: .followup, into: b, threads: threads, memoryMB: memoryMB,
+                           mergeSplitBytes: mergeSplitBytes)
         for name in Fixtures.indexFiles(a) {
             let x = try Data(contentsOf: URL(fileURLWithPath: a + "/" + name))
             let y = try Data(contentsOf: URL(fileURLWithPath: b + "/" + name))
