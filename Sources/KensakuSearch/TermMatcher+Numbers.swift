@@ -40,30 +40,25 @@ extension TermMatcher {
         return sources
     }
 
-    /// The source of a one-character text piece `c` next to a number: the bigrams `c` + a
-    /// character a number can start with (`before`), or a character a number can end with +
-    /// `c` (after; their positions are one before `c`'s). Exact: a number next to `c` makes
-    /// one of these bigrams. Nil when none is in the field.
-    func adjacentSources(_ c: UInt16, field: Int, before: Bool) throws(IndexError) -> [Source]? {
-        var cursors: [PostingsCursor] = []
-        var total = 0
+    /// The dictionary entries of the bigrams that find a one-character text piece `c` next to
+    /// a number: `c` + a character a number can start with (`before`), or a character a number
+    /// can end with + `c` (after; their positions are one before `c`'s). Exact: a number next
+    /// to `c` makes one of these bigrams.
+    func adjacentTerms(_ c: UInt16, field: Int, before: Bool) throws(IndexError) -> [TermInfo] {
+        var infos: [TermInfo] = []
         if before {
             let prefix = [c].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
             for (key, info) in try index.terms(withPrefix: prefix) {
                 let second = Array(String(decoding: key.dropFirst(prefix.count), as: UTF8.self).utf16)
-                guard second.count == 1, JapaneseNumbers.startCharacters.contains(second[0]) else { continue }
-                cursors.append(try cursor(info))
-                total += info.totalFreq
+                if second.count == 1 && JapaneseNumbers.startCharacters.contains(second[0]) { infos.append(info) }
             }
         } else {
             for x in JapaneseNumbers.endCharacters.sorted() {
                 let key = [x, c].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
-                guard let info = try index.lookup(key) else { continue }
-                cursors.append(try cursor(info))
-                total += info.totalFreq
+                if let info = try index.lookup(key) { infos.append(info) }
             }
         }
-        return cursors.isEmpty ? nil : [Source(offset: 0, cursors: cursors, totalFreq: total)]
+        return infos
     }
 
     /// Matches a term cut at its numbers: each number piece matches any written form of its
@@ -77,6 +72,7 @@ extension TermMatcher {
         var textLengths: [UInt32] = []
         // Added to a text piece's positions: 1 where its source is the bigram ending on it.
         var shifts: [UInt32] = []
+        var adjacentCache: [UInt32: [TermInfo]] = [:]
         for (p, piece) in pieces.pieces.enumerated() {
             switch piece {
             case .text(let units):
@@ -86,15 +82,24 @@ extension TermMatcher {
                     guard pieces.pieces.indices.contains(k), case .number = pieces.pieces[k] else { return false }
                     return true
                 }
-                if units.count == 1 && isNumber(p + 1) {
+                if units.count == 1 && (isNumber(p + 1) || isNumber(p - 1)) {
                     // One character before a number (第 in 第二十五条): only the bigrams of it
-                    // and a character a number starts with, not every bigram it starts.
-                    sources = try adjacentSources(units[0], field: field, before: true)
-                } else if units.count == 1 && isNumber(p - 1) {
-                    // One character after a number (条, 年): the bigrams of a character a
-                    // number ends with and it, one position before it.
-                    sources = try adjacentSources(units[0], field: field, before: false)
-                    shift = 1
+                    // and a character a number starts with, not every bigram it starts. After
+                    // one (条, 年): the bigrams of a character a number ends with and it, one
+                    // position before it. (Looked up once a query for a repeated piece.)
+                    let before = isNumber(p + 1)
+                    let cacheKey = UInt32(units[0]) << 1 | (before ? 1 : 0)
+                    let infos: [TermInfo]
+                    if let known = adjacentCache[cacheKey] {
+                        infos = known
+                    } else {
+                        infos = try adjacentTerms(units[0], field: field, before: before)
+                        adjacentCache[cacheKey] = infos
+                    }
+                    var cursors: [PostingsCursor] = []
+                    for info in infos { cursors.append(try cursor(info)) }
+                    sources = cursors.isEmpty ? nil : [Source(offset: 0, cursors: cursors, totalFreq: infos.reduce(0) { $0 + $1.totalFreq })]
+                    shift = before ? 0 : 1
                 } else {
                     sources = try textSources(units, field: field)
                 }
