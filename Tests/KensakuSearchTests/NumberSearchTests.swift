@@ -2,7 +2,8 @@ import Foundation
 import KensakuAnalysis
 import KensakuCorpus
 import KensakuIndex
-import KensakuSearch
+@testable import KensakuSearch
+import KensakuTestSupport
 import Testing
 
 @Suite("Numbers and era years in search")
@@ -93,5 +94,70 @@ struct ProlongedSoundMarkTests {
         #expect(query == "ーション")
         #expect(document.contains(query))
         #expect(analyzer.normalize("ー1").string == "-1")
+    }
+}
+
+/// Number-aware matching against a brute-force oracle on random text made of numerals, era
+/// names, counters and other characters: a doc matches a term when some value of an analyzed
+/// field holds its normalized text, or ``NumberPieces`` finds its pieces there in a row.
+@Suite("Number-aware matching equals the brute-force oracle")
+struct NumberOracleTests {
+    static let fragments = ["第", "条", "年", "項", "号", "平成", "昭和", "元", "一", "二", "三", "五", "十", "百", "千", "万",
+                            "〇", "1", "2", "5", "0", "２", "、", "の", "規定", "に", "法律", "同", "。"]
+
+    @Test("Random documents and number queries")
+    func randomCorpus() throws {
+        var rng = SeededGenerator(seed: 0x4E55_4D42)
+        func form(_ n: Int, _ style: Int) -> String {
+            let digits = Array(String(n)).map { Int(String($0))! }
+            let kanji = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
+            let wide = ["０", "１", "２", "３", "４", "５", "６", "７", "８", "９"]
+            switch style {
+            case 0: return String(n)                                  // 25
+            case 1: return digits.map { wide[$0] }.joined()           // ２５
+            case 2: return digits.map { kanji[$0] }.joined()          // 二五
+            default:                                                  // 二十五
+                if n < 10 { return kanji[n] }
+                let tens = n / 10 == 1 ? "" : kanji[n / 10]
+                return tens + "十" + (n % 10 == 0 ? "" : kanji[n % 10])
+            }
+        }
+        func phrase() -> String {
+            let form = form(Int.random(in: 1...30, using: &rng), Int.random(in: 0...3, using: &rng))
+            return ["第\(form)条", "\(form)年", "平成\(form)年", "昭和\(form)年", form, "第\(form)", "\(form)条の", "同\(form)項"]
+                .randomElement(using: &rng)!
+        }
+        var records: [[String: String]] = []
+        for d in 0..<80 {
+            var body = ""
+            for _ in 0..<Int.random(in: 3...20, using: &rng) {
+                body += Bool.random(using: &rng) ? phrase() : Self.fragments.randomElement(using: &rng)!
+            }
+            records.append(["id": "d\(d)", "title": "t", "body": body])
+        }
+        let (searcher, dir) = try SearchFixtures.searcher(records: records, name: "number-oracle")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let analyzer = try Analyzer()
+        let bodies = records.map { analyzer.analyze($0["body"]!) }
+        let queries = (0..<80).map { _ in phrase() }
+        var checked = 0
+        for query in queries {
+            let analyzed = analyzer.analyze(query)
+            let needle = analyzed.text.units
+            let pieces = NumberPieces(analyzed)
+            var expected: Set<String> = []
+            for (d, body) in bodies.enumerated() {
+                let units = body.text.units
+                let literal = needle.count <= units.count && (0...(units.count - needle.count)).contains { Array(units[$0..<($0 + needle.count)]) == needle }
+                let numeric = pieces.map { !$0.matches(in: units, numbers: body.numbers).isEmpty } ?? false
+                if literal || numeric { expected.insert("d\(d)") }
+            }
+            var options = SearchOptions()
+            options.allIDs = true
+            let found = Set(try searcher.search("body:\"\(query)\"", options: options).allDocs.map { searcher.index.docs.id($0) })
+            #expect(found == expected, "\(query)")
+            if !expected.isEmpty { checked += 1 }
+        }
+        #expect(checked > 40)
     }
 }
