@@ -118,6 +118,16 @@ public struct DocsFileReader: @unchecked Sendable {
         return WordBoundaries(UnsafeRawBufferPointer(rebasing: file.body[(bounds + Int(start))..<(bounds + Int(end))]))
     }
 
+    /// Bytes of the word-boundary bitmaps of `field` over all documents (0 for an unknown
+    /// field or corrupt offsets). - Complexity: O(1).
+    public func wordBoundaryBytes(field: Int) -> Int {
+        guard field >= 0, field < fieldCount else { return 0 }
+        let first = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: boundsOffsets + field * documentCount * 8, as: UInt64.self))
+        let last = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: boundsOffsets + (field + 1) * documentCount * 8, as: UInt64.self))
+        guard first <= last, last <= UInt64(boundsCount) else { return 0 }
+        return Int(last - first)
+    }
+
     public func id(_ doc: Int) -> String {
         guard doc >= 0 && doc < documentCount else { return "" }
         var r = file.reader(at: idOffsets + doc * 4)

@@ -120,6 +120,11 @@ struct IndexCommand: ParsableCommand {
             print(String(format: "  %@\t%@\t%d\t%d\t%d\t%d\t%.2f\t%.1f%%", field, kind, t.terms, t.postings, t.occurrences, t.bytes,
                          Double(t.bytes) / Double(max(1, t.occurrences)), 100 * Double(t.bytes) / Double(max(1, all))))
         }
+        print("word boundaries (docs file):   field\tbytes\tbits/gram")
+        for field in fields where field.spec.analyzed {
+            let bytes = reader.docs.wordBoundaryBytes(field: field.number)
+            print(String(format: "  %@\t%d\t%.2f", field.spec.name, bytes, 8 * Double(bytes) / Double(max(1, field.totalLength))))
+        }
     }
 
     struct Info: ParsableCommand {
@@ -128,7 +133,7 @@ struct IndexCommand: ParsableCommand {
         var index: String?
         @Flag(help: "Print the manifest as JSON.")
         var json = false
-        @Flag(help: "Also break the postings down by field and term kind (reads the whole term dictionary).")
+        @Flag(help: "Also break the postings down by field and term kind (reads the whole term dictionary), and give the word-boundary bytes per field.")
         var postings = false
 
         func run() throws {
