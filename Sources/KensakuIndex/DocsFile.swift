@@ -118,6 +118,20 @@ public struct DocsFileReader: @unchecked Sendable {
         return WordBoundaries(UnsafeRawBufferPointer(rebasing: file.body[(bounds + Int(start))..<(bounds + Int(end))]))
     }
 
+    /// Checks that the word-boundary offsets never decrease and stay within the bitmaps.
+    /// - Complexity: O(fields × docs).
+    func verifyWordBoundaries() throws(IndexError) {
+        var previous: UInt64 = 0
+        for k in 0...(fieldCount * documentCount) {
+            let at = boundsOffsets + k * 8
+            let offset = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            guard offset >= previous, offset <= UInt64(boundsCount) else {
+                throw .corrupt(file: file.name, offset: at, reason: "word-boundary offsets out of order or range")
+            }
+            previous = offset
+        }
+    }
+
     /// Bytes of the word-boundary bitmaps of `field` over all documents (0 for an unknown
     /// field or corrupt offsets). - Complexity: O(1).
     public func wordBoundaryBytes(field: Int) -> Int {

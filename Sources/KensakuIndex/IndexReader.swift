@@ -101,6 +101,7 @@ public final class IndexReader {
             return true
         }
         guard count == termCount else { throw .corrupt(file: terms.name, offset: 0, reason: "\(count) terms, trailer says \(termCount)") }
+        try docs.verifyWordBoundaries()
     }
 
     public var documentCount: Int { manifest.documentCount }

@@ -84,10 +84,24 @@ struct WordAlignmentTests {
         let fields = searcher.index.docs.fieldCount
         let at = 12 + 8 + fields * 4 + 8
         data.replaceSubrange(at..<(at + 8), with: [0xFF, 0, 0, 0, 0, 0, 0, 0])
+        // A matching footer CRC and manifest entry, so that only the offsets are wrong.
+        let end = data.count - 8
+        let crc = data.withUnsafeBytes { crc32(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+        data.replaceSubrange(end..<(end + 4), with: (0..<4).map { UInt8(truncatingIfNeeded: crc >> (8 * UInt32($0))) })
         try data.write(to: URL(fileURLWithPath: path))
-        // The manifest's size and CRC checks are cheap ones: the file size is unchanged, and
-        // opening compares the stored CRC, not a recomputed one.
+        let manifestPath = dir + "/i/manifest.json"
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifestPath))) as? [String: Any])
+        var files = try #require(manifest["files"] as? [[String: Any]])
+        for k in files.indices where files[k]["name"] as? String == name { files[k]["crc32"] = String(format: "0x%08x", crc) }
+        manifest["files"] = files
+        try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]).write(to: URL(fileURLWithPath: manifestPath))
         let reader = try IndexReader.open(directory: dir + "/i")
         #expect(throws: IndexError.self) { try reader.docs.wordBoundaries(field: 0, doc: 0) }
+        #expect {
+            try reader.verify()
+        } throws: { error in
+            guard case .corrupt(_, _, let reason) = error as? IndexError else { return false }
+            return reason.contains("word-boundary")
+        }
     }
 }
