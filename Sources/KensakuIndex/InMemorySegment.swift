@@ -164,7 +164,7 @@ struct InMemorySegment {
                 return c != 0 ? c < 0 : a < b
             }
         }
-        let file = try IndexFileWriter(path: path, kind: .postings)
+        let file = try IndexFileWriter(path: path, kind: .postings, durable: false)
         var out: [UInt8] = []
         VarInt.append(order.count, to: &out)
         var stream: [UInt8] = []

@@ -33,17 +33,20 @@ public func crc32(_ bytes: UnsafeRawBufferPointer, initial: UInt32 = 0) -> UInt3
     kk_crc32(initial, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
 }
 
-/// A buffered, checksummed file writer. `finish()` writes the footer, fsyncs and closes.
+/// A buffered, checksummed file writer. `finish()` writes the footer, fsyncs (unless the file
+/// is a build's temporary, read back by the same process and never committed) and closes.
 final class IndexFileWriter {
     let path: String
+    private let durable: Bool
     private var fd: Int32
     private var buffer: [UInt8] = []
     private(set) var position = 0
     private var crc: UInt32 = 0
     private static let flushSize = 1 << 20
 
-    init(path: String, kind: IndexFileKind) throws(IndexError) {
+    init(path: String, kind: IndexFileKind, durable: Bool = true) throws(IndexError) {
         self.path = path
+        self.durable = durable
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: path, reason: "cannot create: \(String(cString: strerror(errno)))") }
         buffer.reserveCapacity(Self.flushSize * 2)
@@ -108,7 +111,7 @@ final class IndexFileWriter {
         buffer = footer
         position += footer.count
         try flush()
-        guard fsync(fd) == 0 else { throw .io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
+        guard !durable || fsync(fd) == 0 else { throw .io(path: path, reason: "fsync failed: \(String(cString: strerror(errno)))") }
         close(fd)
         fd = -1
         return (position, bodyCRC)

@@ -142,7 +142,7 @@ final class IndexWorker: @unchecked Sendable {
         self.chunkBytes = max(1, chunkBytes)
         analyzer = try Analyzer(settings: settings)
         boundsPath = temporary + "/bounds-\(number)"
-        boundsFile = try IndexFileWriter(path: boundsPath, kind: .docs)
+        boundsFile = try IndexFileWriter(path: boundsPath, kind: .docs, durable: false)
     }
 
     var memoStatistics: (hits: Int, misses: Int) { analyzer.memoStatistics }

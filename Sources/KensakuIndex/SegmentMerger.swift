@@ -107,7 +107,7 @@ struct SegmentMerger {
             let box = MergeBox()
             let thread = Thread {
                 box.result = Result { () throws(IndexError) -> RangeOutput in
-                    let writer = try IndexFileWriter(path: secondPath, kind: .postings)
+                    let writer = try IndexFileWriter(path: secondPath, kind: .postings, durable: false)
                     let output = try mergeRange(files, from: split, to: nil, lengths: lengths, into: writer)
                     try writer.finish()
                     return output
