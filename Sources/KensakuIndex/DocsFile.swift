@@ -107,14 +107,20 @@ public struct DocsFileReader: @unchecked Sendable {
         return UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt32.self), count: documentCount)
     }
 
+    /// Entry `k` (0 … fields × docs) of `BoundsOffsets`, unchecked against the bitmaps' size.
+    private func boundsOffset(_ k: Int) -> UInt64 {
+        UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: boundsOffsets + k * 8, as: UInt64.self))
+    }
+
     /// The word boundaries of `field` of `doc` (mapped). - Complexity: O(1).
     /// - Throws: ``IndexError/corrupt(file:offset:reason:)`` when the offsets are out of order or range.
     public func wordBoundaries(field: Int, doc: Int) throws(IndexError) -> WordBoundaries {
         guard field >= 0, field < fieldCount, doc >= 0, doc < documentCount else { return WordBoundaries(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        let at = boundsOffsets + (field * documentCount + doc) * 8
-        let start = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-        let end = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self))
-        guard start <= end, end <= UInt64(boundsCount) else { throw .corrupt(file: file.name, offset: at, reason: "word-boundary offsets out of range") }
+        let k = field * documentCount + doc
+        let start = boundsOffset(k), end = boundsOffset(k + 1)
+        guard start <= end, end <= UInt64(boundsCount) else {
+            throw .corrupt(file: file.name, offset: boundsOffsets + k * 8, reason: "word-boundary offsets out of range")
+        }
         return WordBoundaries(UnsafeRawBufferPointer(rebasing: file.body[(bounds + Int(start))..<(bounds + Int(end))]))
     }
 
@@ -123,10 +129,9 @@ public struct DocsFileReader: @unchecked Sendable {
     func verifyWordBoundaries() throws(IndexError) {
         var previous: UInt64 = 0
         for k in 0...(fieldCount * documentCount) {
-            let at = boundsOffsets + k * 8
-            let offset = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            let offset = boundsOffset(k)
             guard offset >= previous, offset <= UInt64(boundsCount) else {
-                throw .corrupt(file: file.name, offset: at, reason: "word-boundary offsets out of order or range")
+                throw .corrupt(file: file.name, offset: boundsOffsets + k * 8, reason: "word-boundary offsets out of order or range")
             }
             previous = offset
         }
@@ -136,8 +141,7 @@ public struct DocsFileReader: @unchecked Sendable {
     /// field or corrupt offsets). - Complexity: O(1).
     public func wordBoundaryBytes(field: Int) -> Int {
         guard field >= 0, field < fieldCount else { return 0 }
-        let first = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: boundsOffsets + field * documentCount * 8, as: UInt64.self))
-        let last = UInt64(littleEndian: file.body.loadUnaligned(fromByteOffset: boundsOffsets + (field + 1) * documentCount * 8, as: UInt64.self))
+        let first = boundsOffset(field * documentCount), last = boundsOffset((field + 1) * documentCount)
         guard first <= last, last <= UInt64(boundsCount) else { return 0 }
         return Int(last - first)
     }

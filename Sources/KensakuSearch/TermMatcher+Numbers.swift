@@ -144,7 +144,7 @@ extension TermMatcher {
                 }
             }
             var chains: [(start: UInt32, end: UInt32)] = []
-            try Self.numberOccurrences(&pieceSources[anchor][0], lengths: pieceLengths[anchor], doc: target, into: &scratch.occurrences)
+            try Self.numberOccurrences(&pieceSources[anchor][0], lengths: pieceLengths[anchor], doc: target, &scratch)
             for (start, end) in scratch.occurrences { chains.append((start, end)) }
             for p in pieceSources.indices.dropFirst(anchor + 1) where !chains.isEmpty {
                 if pieceLengths[p].isEmpty {
@@ -154,7 +154,7 @@ extension TermMatcher {
                     try Self.keepTextStarts(&pieceSources[p], shift: shifts[p], doc: target, &scratch)
                     chains = Self.extend(chains, kept: scratch.required, key: { $0.end }) { ($0.start, $0.end + textLengths[p]) }
                 } else {
-                    try Self.numberOccurrences(&pieceSources[p][0], lengths: pieceLengths[p], doc: target, into: &scratch.occurrences)
+                    try Self.numberOccurrences(&pieceSources[p][0], lengths: pieceLengths[p], doc: target, &scratch)
                     var joined: [(start: UInt32, end: UInt32)] = []
                     for chain in chains {
                         for (start, end) in scratch.occurrences where start == chain.end { joined.append((chain.start, end)) }
@@ -171,7 +171,7 @@ extension TermMatcher {
                     try Self.keepTextStarts(&pieceSources[p], shift: shifts[p], doc: target, &scratch)
                     chains = Self.extend(chains, kept: scratch.required, key: { $0.start - length }) { ($0.start - length, $0.end) }
                 } else {
-                    try Self.numberOccurrences(&pieceSources[p][0], lengths: pieceLengths[p], doc: target, into: &scratch.occurrences)
+                    try Self.numberOccurrences(&pieceSources[p][0], lengths: pieceLengths[p], doc: target, &scratch)
                     var joined: [(start: UInt32, end: UInt32)] = []
                     for chain in chains {
                         for (start, end) in scratch.occurrences where end == chain.start { joined.append((start, chain.end)) }
@@ -183,15 +183,11 @@ extension TermMatcher {
                 // Distinct match starts (several number lengths can make several chains).
                 var starts = chains.map(\.start)
                 starts.sort()
-                var distinct = 0
-                for i in starts.indices where i == 0 || starts[i] != starts[i - 1] {
-                    starts[distinct] = starts[i]
-                    distinct += 1
-                }
+                Self.keepDistinct(&starts)
                 result.docs.append(target)
-                result.frequencies.append(UInt32(distinct))
+                result.frequencies.append(UInt32(starts.count))
                 result.aligned.append(0)
-                if collectStarts { result.starts.append(Array(starts.prefix(min(distinct, Self.maxStarts)))) }
+                if collectStarts { result.starts.append(Array(starts.prefix(Self.maxStarts))) }
             }
             target += 1
             let (p0, s0) = flat[0]
@@ -211,28 +207,33 @@ extension TermMatcher {
         var found: [UInt32] = []
     }
 
-    /// The occurrences of a number piece in `doc`: (start, end) by start, one cursor a written length.
-    static func numberOccurrences(_ source: inout Source, lengths: [UInt32], doc: UInt32, into out: inout [(UInt32, UInt32)]) throws(IndexError) {
-        out.removeAll(keepingCapacity: true)
-        var positions: [UInt32] = []
+    /// The occurrences of a number piece in `doc` into `scratch.occurrences`: (start, end) by
+    /// start, one cursor a written length.
+    static func numberOccurrences(_ source: inout Source, lengths: [UInt32], doc: UInt32, _ scratch: inout NumberChainScratch) throws(IndexError) {
+        scratch.occurrences.removeAll(keepingCapacity: true)
         for c in source.cursors.indices where source.cursors[c].doc == doc {
-            try source.cursors[c].positions(into: &positions)
-            for start in positions { out.append((start, start + lengths[c])) }
-            positions.removeAll(keepingCapacity: true)
+            scratch.positions.removeAll(keepingCapacity: true)
+            try source.cursors[c].positions(into: &scratch.positions)
+            for start in scratch.positions { scratch.occurrences.append((start, start + lengths[c])) }
         }
-        if source.cursors.count > 1 { out.sort { $0.0 < $1.0 } }
+        if source.cursors.count > 1 { scratch.occurrences.sort { $0.0 < $1.0 } }
+    }
+
+    /// Keeps the distinct values ≥ `minimum` of increasing `values`, in order. - Complexity: O(n).
+    static func keepDistinct(_ values: inout [UInt32], atLeast minimum: UInt32 = 0) {
+        var distinct = 0
+        for i in values.indices where values[i] >= minimum && (distinct == 0 || values[i] != values[distinct - 1]) {
+            values[distinct] = values[i]
+            distinct += 1
+        }
+        values.removeLast(values.count - distinct)
     }
 
     /// Keeps the starts of `scratch.required` where a text piece occurs in `doc`: every one of
     /// its sources at its offset (a source of several cursors: in any of them), `shift` before.
     static func keepTextStarts(_ sources: inout [Source], shift: UInt32, doc: UInt32, _ scratch: inout NumberChainScratch) throws(IndexError) {
         // Distinct starts (keepAligned's merge keeps one of equal starts), none before `shift`.
-        var distinct = 0
-        for i in scratch.required.indices where scratch.required[i] >= shift && (distinct == 0 || scratch.required[i] != scratch.required[distinct - 1]) {
-            scratch.required[distinct] = scratch.required[i]
-            distinct += 1
-        }
-        scratch.required.removeLast(scratch.required.count - distinct)
+        keepDistinct(&scratch.required, atLeast: shift)
         for k in sources.indices where !scratch.required.isEmpty {
             // Position of the source for a start s: s + offset − shift (wrapping: s ≥ shift).
             let offset = sources[k].offset &- shift
