@@ -92,17 +92,24 @@ public enum JapaneseNumbers {
     /// The numbers in `units`, in order of position; an era year and the number inside it
     /// both appear (the era year first).
     public static func recognize(_ units: UnsafeBufferPointer<UInt16>) -> [NumberToken] {
+        // One table access for the whole scan (each access to a global runs its lazy
+        // initialization check).
+        classTable.withUnsafeBufferPointer { table in recognize(units, table) }
+    }
+
+    private static func recognize(_ units: UnsafeBufferPointer<UInt16>, _ table: UnsafeBufferPointer<UInt8>) -> [NumberToken] {
+        let numeralBits = digitBit | smallUnitBit | largeUnitBit
         var out: [NumberToken] = []
         let n = units.count
         var i = 0
         while i < n {
             let u = units[i]
-            guard isASCIIDigit(u) || isKanjiNumeral(u) else { i += 1; continue }
+            guard isASCIIDigit(u) || table[Int(u)] & numeralBits != 0 else { i += 1; continue }
             // The longest run of numeral characters (digits, kanji numerals, separators between digits).
             var end = i
             while end < n {
                 let c = units[end]
-                if isASCIIDigit(c) || isKanjiNumeral(c) {
+                if isASCIIDigit(c) || table[Int(c)] & numeralBits != 0 {
                     end += 1
                 } else if (c == 0x2C || c == 0x2E), end > i, isASCIIDigit(units[end - 1]), end + 1 < n, isASCIIDigit(units[end + 1]) {
                     end += 1

@@ -111,7 +111,7 @@ enum UTF8Decoding {
 /// Reusable normalization buffers (one set per analyzer, so per thread). The buffers only
 /// grow; each call uses a prefix of them.
 struct Normalizer {
-    private var source: [UInt16] = []
+    fileprivate var source: [UInt16] = []
     private var sourceOffsets: [Int32] = []
     private var output: [UInt16] = []
     private var mapStart: [Int32] = []
@@ -133,6 +133,7 @@ struct Normalizer {
         }
         guard length > 0 else { return NormalizedText(units: [], sourceStart: [], sourceEnd: []) }
 
+        if !wantOffsets { return try normalizeWithoutMap(length, hiraganaToKatakana: hiraganaToKatakana) }
         var capacity = length + length / 2 + 16
         var produced = 0
         while true {
@@ -176,6 +177,34 @@ struct Normalizer {
                 }
             }
             return NormalizedText(units: units, sourceStart: mapped(mapStart), sourceEnd: mapped(mapEnd))
+        }
+    }
+}
+
+extension Normalizer {
+    /// NFKC-casefold of the first `length` decoded units in one ICU call, without the map back
+    /// to the source: the same units as the mapped path, which normalizes segment by segment
+    /// between normalization boundaries (NFKC of a concatenation split at boundaries is the
+    /// concatenation of the parts), at less cost.
+    private mutating func normalizeWithoutMap(_ length: Int, hiraganaToKatakana: Bool) throws(AnalysisError) -> NormalizedText {
+        var capacity = length + length / 2 + 16
+        while true {
+            var error: Int32 = 0
+            var produced = 0
+            let units = try source.withUnsafeBufferPointer { (src) throws(AnalysisError) -> [UInt16] in
+                try [UInt16](unsafeUninitializedCapacity: capacity) { (buffer, initialized) throws(AnalysisError) in
+                    produced = Int(kk_normalize_nfkc_cf(src.baseAddress, Int32(length), buffer.baseAddress, Int32(capacity), &error))
+                    if error == KK_ICU_BUFFER_OVERFLOW { initialized = 0; return }
+                    if error > 0 || produced < 0 { throw .icu(operation: "unorm2_normalize", code: ICU.errorName(error)) }
+                    JapaneseFolding.foldAfterNFKC(UnsafeMutableBufferPointer(rebasing: buffer[0..<produced]), hiraganaToKatakana: hiraganaToKatakana)
+                    initialized = produced
+                }
+            }
+            if error == KK_ICU_BUFFER_OVERFLOW {
+                capacity = max(produced, 2 * capacity)
+                continue
+            }
+            return NormalizedText(units: units, sourceStart: [], sourceEnd: [])
         }
     }
 }
