@@ -15,7 +15,41 @@ public struct NormalizedText: Sendable {
     public var sourceEnd: [Int32]
 
     /// The normalized text as a string.
-    public var string: String { String(decoding: units, as: UTF16.self) }
+    /// - Complexity: O(n); transcodes to UTF-8 in one pass (Swift's generic UTF-16 decoding
+    ///   costs about a microsecond for a query-sized text).
+    public var string: String {
+        // At most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+        let utf8 = [UInt8](unsafeUninitializedCapacity: 3 * units.count) { buffer, count in
+            var k = 0
+            var i = 0
+            let n = units.count
+            while i < n {
+                var scalar = UInt32(units[i])
+                i += 1
+                if scalar >= 0xD800 && scalar <= 0xDFFF {
+                    if scalar <= 0xDBFF, i < n, units[i] >= 0xDC00 && units[i] <= 0xDFFF {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (UInt32(units[i]) - 0xDC00)
+                        i += 1
+                    } else {
+                        scalar = 0xFFFD  // a lone surrogate, as String(decoding:as:) repairs it
+                    }
+                }
+                if scalar < 0x80 {
+                    buffer[k] = UInt8(scalar); k += 1
+                } else if scalar < 0x800 {
+                    buffer[k] = UInt8(0xC0 | scalar >> 6); buffer[k + 1] = UInt8(0x80 | scalar & 0x3F); k += 2
+                } else if scalar < 0x10000 {
+                    buffer[k] = UInt8(0xE0 | scalar >> 12); buffer[k + 1] = UInt8(0x80 | (scalar >> 6) & 0x3F)
+                    buffer[k + 2] = UInt8(0x80 | scalar & 0x3F); k += 3
+                } else {
+                    buffer[k] = UInt8(0xF0 | scalar >> 18); buffer[k + 1] = UInt8(0x80 | (scalar >> 12) & 0x3F)
+                    buffer[k + 2] = UInt8(0x80 | (scalar >> 6) & 0x3F); buffer[k + 3] = UInt8(0x80 | scalar & 0x3F); k += 4
+                }
+            }
+            count = k
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
 
     /// The original byte range of normalized units `start..<end` (non-empty).
     public func sourceRange(_ start: Int, _ end: Int) -> Range<Int> {

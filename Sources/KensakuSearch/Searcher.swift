@@ -372,7 +372,7 @@ public final class Searcher {
         let fields = try termFields(name)
         let analyzed = analyzer.analyze(text)
         guard !analyzed.grams.isEmpty else { return ScoredDocs() }
-        if positive { highlights.append(analyzed.text.string.trimmingCharacters(in: .whitespaces)) }
+        if positive { highlights.append(Self.trimmingSpaces(analyzed.text.string)) }
         // Word alignment and proximity only change scores: unless they are explained, they are
         // counted later, for the docs that can reach the top (see `refine`).
         let lazy = !options.explain
@@ -430,6 +430,15 @@ public final class Searcher {
         }
         if proximity && !lazy { union.positions = Self.taggedStarts(perField, docs: union.docs) }
         return union
+    }
+
+    /// `text` without leading and trailing spaces and tabs (`CharacterSet.whitespaces`, without
+    /// Foundation's bridging cost on every query term).
+    static func trimmingSpaces(_ text: String) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }), let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 
     /// Makes the scores of the docs that can reach the first `window` hits exact, counting

@@ -1,5 +1,6 @@
 import Testing
 @testable import KensakuAnalysis
+import KensakuTestSupport
 
 @Suite("Normalization")
 struct NormalizationTests {
@@ -133,5 +134,26 @@ struct NormalizationTests {
         #expect(blank.words.isEmpty && blank.grams.isEmpty)
         let empty = try analyzeBytes("", analyzer: analyzer)
         #expect(empty.text.units.isEmpty && empty.words.isEmpty && empty.grams.isEmpty)
+    }
+}
+
+@Suite("Normalized text as a string")
+struct NormalizedTextStringTests {
+    /// The hand-written UTF-16 → UTF-8 transcoding agrees with Swift's, lone surrogates included.
+    @Test("agrees with String(decoding:as: UTF16.self)", arguments: [1, 2, 3] as [UInt64])
+    func agreesWithSwift(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        // Units from every UTF-8 length class, surrogates (paired and not) and the edges.
+        let pool: [ClosedRange<UInt16>] = [0...0x7F, 0x80...0x7FF, 0x800...0xD7FF, 0xD800...0xDBFF, 0xDC00...0xDFFF, 0xE000...0xFFFF]
+        for _ in 0..<500 {
+            let length = Int.random(in: 0...12, using: &random)
+            let units = (0..<length).map { _ in UInt16.random(in: pool.randomElement(using: &random)!, using: &random) }
+            let text = NormalizedText(units: units, sourceStart: [], sourceEnd: [])
+            #expect(text.string == String(decoding: units, as: UTF16.self), "\(units)")
+        }
+        let edges: [[UInt16]] = [[0x7F, 0x80, 0x7FF, 0x800, 0xFFFF], [0xD83D, 0xDE00], [0xDBFF, 0xDFFF], [0xD800], [0xDC00, 0xD800], []]
+        for units in edges {
+            #expect(NormalizedText(units: units, sourceStart: [], sourceEnd: []).string == String(decoding: units, as: UTF16.self))
+        }
     }
 }

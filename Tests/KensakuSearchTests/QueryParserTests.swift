@@ -1,4 +1,5 @@
-import KensakuSearch
+import Foundation
+@testable import KensakuSearch
 import Testing
 
 @Suite("Query parser")
@@ -43,5 +44,15 @@ struct QueryParserTests {
         #expect(throws: QueryError.self) { try QueryParser.parse(tooMany) }
         let huge = String(repeating: "の", count: 1 << 20)
         do { _ = try QueryParser.parse("a " + huge); Issue.record("no error") } catch { #expect(error.column == 3) }
+    }
+}
+
+@Suite("Highlight terms")
+struct HighlightTermTests {
+    /// The trim the searcher applies to each term's normalized text agrees with Foundation's
+    /// `trimmingCharacters(in: .whitespaces)`.
+    @Test("trimming spaces", arguments: ["婦人相談所", " 婦人 相談所 ", "\t保護\t", "\u{3000}人身取引\u{3000}", "   ", "", "\u{00A0}a\u{2003}", "a\nb", "\nx\n"])
+    func trimming(text: String) {
+        #expect(Searcher.trimmingSpaces(text) == text.trimmingCharacters(in: .whitespaces))
     }
 }
