@@ -205,6 +205,16 @@ public struct PostingsCursor {
         return doc
     }
 
+    /// A doc that cuts the postings into two parts of about equal doc counts (the docs below
+    /// it and the rest), read from the skip data or the first block without decoding more:
+    /// where a search splits the doc ids between threads. Nil for a list of one doc.
+    /// - Complexity: O(1).
+    public func middleDoc() throws(IndexError) -> UInt32? {
+        if blocks > 1 { return try skipEntry(blocks / 2 - 1).lastDoc &+ 1 }
+        guard block == 0, blockCount > 1 else { return nil }
+        return blockData[blockCount / 2]
+    }
+
     /// Upper bounds of the current block for block-max scoring: (last doc, max tf, min length).
     public func blockBounds() throws(IndexError) -> (lastDoc: UInt32, maxFrequency: UInt32, minLength: UInt32) {
         if blocks > 1 {

@@ -21,6 +21,13 @@ public struct SearchOptions: Sendable {
     public var exact = false
     /// Add a bonus for terms of an AND that match close together (on by default).
     public var proximity = true
+    /// Threads one search may use: with 2, a term with many candidate docs is matched on two
+    /// threads, each over half of the doc ids (`--threads`; by default 2 where the machine has
+    /// two cores or more). Results do not depend on it.
+    public var threads = min(2, ProcessInfo.processInfo.activeProcessorCount)
+    /// A term is split between threads only when its rarest gram is in at least this many
+    /// docs: below, waking a second thread costs more than it saves.
+    public var splitMinimumCandidates = 512
     public init() {}
 }
 
@@ -347,11 +354,57 @@ public final class Searcher {
         let pieces = options.exact ? nil : NumberPieces(analyzed)
         var perField: [FieldMatches] = []
         for field in fields {
-            var matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, within: within)
+            var plan = try matcher.plan(analyzed, field: field)
+            var split: UInt32?
+            if within == nil, options.threads > 1, let plan {
+                split = try TermMatcher.splitDoc(plan, minimumCandidates: options.splitMinimumCandidates)
+            }
+            if let split, let shared = plan.take() {
+                // Each thread works on its own copy of the plan.
+                perField.append(try Self.inParallel([0..<split, split..<PostingsCursor.exhausted]) { range in
+                    var own = shared
+                    var matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, plan: &own, range: range)
+                    if let pieces { matches = TermMatcher.union(matches, try matcher.match(pieces, field: field, range: range)) }
+                    return matches
+                })
+                continue
+            }
+            // Without a plan the literal text cannot match. (The plan is matched in place: a
+            // copy would copy every cursor's buffers.)
+            var matches = FieldMatches(field: field)
+            if plan != nil { matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, within: within, plan: &plan!) }
             if let pieces { matches = TermMatcher.union(matches, try matcher.match(pieces, field: field, within: within)) }
             perField.append(matches)
         }
         return perField
+    }
+
+    /// Runs `body` on each range at once (one thread each) and joins the results in range order:
+    /// the ranges cut the doc ids in increasing order, so the joined lists stay increasing.
+    private static func inParallel(_ ranges: [Range<UInt32>], _ body: (Range<UInt32>) throws -> FieldMatches) throws -> FieldMatches {
+        let results = UnsafeMutableBufferPointer<Result<FieldMatches, Error>?>.allocate(capacity: ranges.count)
+        results.initialize(repeating: nil)
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+        let slots = UncheckedSendable(results)
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
+                slots.value[i] = Result { try work.value(ranges[i]) }
+            }
+        }
+        var joined = try results[0]!.get()
+        for i in 1..<ranges.count {
+            let part = try results[i]!.get()
+            joined.docs += part.docs
+            joined.frequencies += part.frequencies
+            joined.aligned += part.aligned
+            joined.starts += part.starts
+            joined.alignmentPending = joined.alignmentPending || part.alignmentPending
+        }
+        return joined
     }
 
     /// The match starts of each field, tagged `field << 24 | start` and sorted, per doc of `docs`.
@@ -511,4 +564,11 @@ public final class Searcher {
             }
         }
     }
+}
+
+/// Hands a value to the threads of ``Searcher``'s split matching, each of which touches only
+/// its own part of it (or only reads it).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

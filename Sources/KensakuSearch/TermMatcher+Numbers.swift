@@ -64,7 +64,8 @@ extension TermMatcher {
     /// Matches a term cut at its numbers: each number piece matches any written form of its
     /// value (through the `value#length` number terms), each text piece its exact text, and the
     /// pieces must follow each other without gaps.
-    func match(_ pieces: NumberPieces, field: Int, within: [UInt32]? = nil) throws(IndexError) -> FieldMatches {
+    /// With `range` (not with `within`), only docs in that range.
+    func match(_ pieces: NumberPieces, field: Int, within: [UInt32]? = nil, range: Range<UInt32>? = nil) throws(IndexError) -> FieldMatches {
         var result = FieldMatches(field: field)
         // Per piece: its sources (text), or one source over every written form and their lengths (number).
         var pieceSources: [[Source]] = []
@@ -132,9 +133,11 @@ extension TermMatcher {
         // then to the left; text pieces are only checked at the places a chain needs them.
         guard let anchor = pieceLengths.firstIndex(where: { !$0.isEmpty }) else { return result }
         var scratch = NumberChainScratch()
-        var target = flat.map { pieceSources[$0.0][$0.1].doc }.max() ?? PostingsCursor.exhausted
+        var target = max(flat.map { pieceSources[$0.0][$0.1].doc }.max() ?? PostingsCursor.exhausted, range?.lowerBound ?? 0)
+        // Exhausted is UInt32.max: without a range, `target < upper` is `target != exhausted`.
+        let upper = range?.upperBound ?? PostingsCursor.exhausted
         var next = 0  // into `within`
-        outer: while target != PostingsCursor.exhausted {
+        outer: while target < upper {
             if let within, !Self.advance(&target, within: within, next: &next) { break }
             for (p, s) in flat {
                 let doc = try pieceSources[p][s].seek(target)

@@ -1,15 +1,20 @@
+import Foundation
 import KensakuAnalysis
 import KensakuIndex
 
 /// How many postings lists one query may open. Each costs memory and, for one-character
 /// pieces (a union of every gram that starts with the character), time on every candidate
 /// document: a query past the budget is refused with an error instead of running for minutes.
-final class CursorBudget {
+final class CursorBudget: @unchecked Sendable {
     static let limit = 8_192
     static let message = "the query needs more than \(limit) postings lists; make it narrower"
-    private(set) var used = 0
+    /// The two threads of a split term draw on one budget.
+    private let lock = NSLock()
+    private var used = 0
 
     func take() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
         used += 1
         return used <= Self.limit
     }
@@ -171,8 +176,22 @@ struct TermMatcher {
     /// caller ranks with bounds and matches again, `within` the few docs that can reach its
     /// top k, without it. With `within` (increasing), only those docs are looked at.
     func match(_ analyzed: AnalyzedText, field: Int, lazyAlignment: Bool = false, within: [UInt32]? = nil) throws(IndexError) -> FieldMatches {
+        guard var plan = try plan(analyzed, field: field) else { return FieldMatches(field: field) }
+        return try match(analyzed, field: field, lazyAlignment: lazyAlignment, within: within, plan: &plan)
+    }
+
+    /// ``match(_:field:lazyAlignment:within:)`` with the term's plan in `field` made by the
+    /// caller (see ``splitDoc(_:minimumCandidates:)``), and optionally only over the docs in
+    /// `range` (not with `within`): the part of the doc ids one thread searches. The plan's
+    /// cursors are used up. (A plan that is not uniquely referenced copies each cursor's
+    /// buffers when it first moves.)
+    func match(_ analyzed: AnalyzedText, field: Int, lazyAlignment: Bool = false, within: [UInt32]? = nil,
+               plan: inout Plan, range: Range<UInt32>? = nil) throws(IndexError) -> FieldMatches {
         var result = FieldMatches(field: field)
-        guard var plan = try plan(analyzed, field: field) else { return result }
+        // Docs below `lower` and at or above `upper` are left to another call (exhausted is
+        // UInt32.max, so without a range `doc < upper` is `doc != exhausted`).
+        let lower = range?.lowerBound ?? 0
+        let upper = range?.upperBound ?? PostingsCursor.exhausted
         let lazy = lazyAlignment && !wordsOnly && plan.alignable
         result.alignmentPending = lazy
         // Alignment is not counted now: fast paths that read no positions may run.
@@ -186,7 +205,8 @@ struct TermMatcher {
             var cursors = plan.sources[0].cursors
             plan.sources[0].cursors = []
             for i in cursors.indices {
-                while cursors[i].doc != PostingsCursor.exhausted {
+                if lower > 0 { try cursors[i].seek(lower) }
+                while cursors[i].doc < upper {
                     let doc = Int(cursors[i].doc)
                     if tf[doc] == 0 { docs.append(cursors[i].doc) }
                     tf[doc] &+= UInt32(cursors[i].frequency)
@@ -196,7 +216,7 @@ struct TermMatcher {
             if docs.count > index.documentCount / 16 {
                 // Dense: reading the counts in doc order beats sorting.
                 var k = 0
-                for doc in tf.indices where tf[doc] != 0 {
+                for doc in Int(min(lower, UInt32(tf.count)))..<Int(min(upper, UInt32(tf.count))) where tf[doc] != 0 {
                     docs[k] = UInt32(doc)
                     k += 1
                 }
@@ -218,7 +238,8 @@ struct TermMatcher {
             result.docs.reserveCapacity(cursor.docFreq)
             result.frequencies.reserveCapacity(cursor.docFreq)
             result.aligned.reserveCapacity(cursor.docFreq)
-            while cursor.doc != PostingsCursor.exhausted {
+            if lower > 0 { try cursor.seek(lower) }
+            while cursor.doc < upper {
                 result.docs.append(cursor.doc)
                 result.frequencies.append(UInt32(cursor.frequency))
                 try cursor.next()
@@ -255,8 +276,8 @@ struct TermMatcher {
             return result
         }
         // Leapfrog: each source seeks to the doc the one before it stopped on.
-        var target = plan.sources[0].doc
-        outer: while target != PostingsCursor.exhausted {
+        var target = max(plan.sources[0].doc, lower)
+        outer: while target < upper {
             for i in plan.sources.indices {
                 let doc = try plan.sources[i].seek(target)
                 if doc != target {
@@ -269,6 +290,22 @@ struct TermMatcher {
             if try plan.sources[0].seek(target) != target { target = plan.sources[0].doc }
         }
         return result
+    }
+
+    /// Where to cut the doc ids so that two threads can match the term in `plan` on half the
+    /// candidates each: the middle doc of its rarest source (for a lone character, of its
+    /// longest postings list). Nil when the rarest source has fewer than `minimumCandidates`
+    /// docs, where a second thread would cost more than it saves, and for a term of one source
+    /// (one bigram or one character), whose matches are a walk through postings without
+    /// positions: there, waking a thread costs about as much as the walk.
+    static func splitDoc(_ plan: Plan, minimumCandidates: Int) throws(IndexError) -> UInt32? {
+        guard plan.sources.count > 1 else { return nil }
+        let rarest = plan.sources.min { a, b in
+            a.cursors.reduce(0) { $0 + $1.docFreq } < b.cursors.reduce(0) { $0 + $1.docFreq }
+        }
+        guard let rarest, rarest.cursors.reduce(0, { $0 + $1.docFreq }) >= max(2, minimumCandidates),
+              let longest = rarest.cursors.max(by: { $0.docFreq < $1.docFreq }) else { return nil }
+        return try longest.middleDoc()
     }
 
     /// A lone character (one source of many grams) in a few docs: cursor by cursor, each

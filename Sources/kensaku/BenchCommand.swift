@@ -22,6 +22,8 @@ struct BenchCommand: ParsableCommand {
     var warmup: Int = 2
     @Flag(help: "Also list every matching id.")
     var allIds = false
+    @Option(help: "Threads one query may use (default: 2 on a machine with two cores or more).")
+    var threads: Int?
 
     func run() throws {
         let lines: [String]
@@ -42,6 +44,10 @@ struct BenchCommand: ParsableCommand {
         options.limit = k
         // The harness's oracle is literal: no number or era-year equivalences.
         options.exact = true
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            options.threads = threads
+        }
         var latencies = [[Double]](repeating: [], count: lines.count)
         var last = [SearchResult?](repeating: nil, count: lines.count)
         let clock = ContinuousClock()

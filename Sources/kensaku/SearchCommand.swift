@@ -37,6 +37,8 @@ struct SearchCommand: ParsableCommand {
     var k1: Double = 1.2
     @Option(help: "BM25 b.")
     var b: Double = 0.75
+    @Option(help: "Threads one query may use (default: 2 on a machine with two cores or more).")
+    var threads: Int?
     @Argument(help: "The query.")
     var query: [String]
 
@@ -50,6 +52,10 @@ struct SearchCommand: ParsableCommand {
         options.explain = explain
         options.facets = facet
         options.bm25 = BM25(k1: k1, b: b)
+        if let threads {
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            options.threads = threads
+        }
         for f in filter {
             guard let eq = f.firstIndex(of: "="), eq != f.startIndex else { throw ValidationError("--filter takes field=value, got '\(f)'") }
             options.filters.append((String(f[..<eq]), String(f[f.index(after: eq)...])))

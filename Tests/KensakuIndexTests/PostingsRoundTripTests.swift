@@ -130,6 +130,25 @@ struct PostingsRoundTripTests {
         }
     }
 
+    @Test("middleDoc() cuts the docs into two parts of about equal size", arguments: docCounts + [2, 3, 257, 300])
+    func middleDoc(docCount: Int) throws {
+        let p = Self.makePostings(docCount: docCount, shape: .geometricGaps, seed: 9)
+        try Self.withCursor(p) { cursor in
+            let middle = try cursor.middleDoc()
+            guard docCount > 1 else {
+                #expect(middle == nil)
+                return
+            }
+            let middleDoc = try #require(middle)
+            let below = p.docs.filter { $0 < middleDoc }.count
+            // Both parts are non-empty, and the cut is within a block (128 docs) of the middle.
+            #expect(below > 0 && below < docCount, "\(below) of \(docCount) below \(middleDoc)")
+            #expect(abs(below - docCount / 2) <= 128, "\(below) of \(docCount) below \(middleDoc)")
+            // It reads no more than it was given: the cursor has not moved.
+            #expect(cursor.doc == p.docs[0])
+        }
+    }
+
     @Test("seek() to random targets lands on the first doc at or after each", arguments: docCounts, Shape.allCases)
     func seekToRandomTargets(docCount: Int, shape: Shape) throws {
         let p = Self.makePostings(docCount: docCount, shape: shape, seed: 2)
