@@ -355,25 +355,33 @@ public final class Searcher {
         var perField: [FieldMatches] = []
         for field in fields {
             var plan = try matcher.plan(analyzed, field: field)
+            var numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }
+            // Split when the literal or the number-aware match has many candidates.
             var split: UInt32?
-            if within == nil, options.threads > 1, let plan {
-                split = try TermMatcher.splitDoc(plan, minimumCandidates: options.splitMinimumCandidates)
+            if within == nil, options.threads > 1 {
+                if let plan { split = try TermMatcher.splitDoc(plan, minimumCandidates: options.splitMinimumCandidates) }
+                if split == nil, let numberPlan {
+                    split = try TermMatcher.splitDoc(numberPlan, minimumCandidates: options.splitMinimumCandidates)
+                }
             }
-            if let split, let shared = plan.take() {
-                // Each thread works on its own copy of the plan.
+            if let split {
+                // Each thread works on its own copy of the plans.
+                let shared = plan.take(), sharedNumbers = numberPlan.take()
                 perField.append(try Self.inParallel([0..<split, split..<PostingsCursor.exhausted]) { range in
-                    var own = shared
-                    var matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, plan: &own, range: range)
-                    if let pieces { matches = TermMatcher.union(matches, try matcher.match(pieces, field: field, range: range)) }
+                    var matches = FieldMatches(field: field)
+                    if var own = shared {
+                        matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, plan: &own, range: range)
+                    }
+                    if var own = sharedNumbers { matches = TermMatcher.union(matches, try matcher.match(&own, field: field, range: range)) }
                     return matches
                 })
                 continue
             }
-            // Without a plan the literal text cannot match. (The plan is matched in place: a
-            // copy would copy every cursor's buffers.)
+            // Without a plan the text cannot match. (Plans are matched in place: a copy would
+            // copy every cursor's buffers.)
             var matches = FieldMatches(field: field)
             if plan != nil { matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, within: within, plan: &plan!) }
-            if let pieces { matches = TermMatcher.union(matches, try matcher.match(pieces, field: field, within: within)) }
+            if numberPlan != nil { matches = TermMatcher.union(matches, try matcher.match(&numberPlan!, field: field, within: within)) }
             perField.append(matches)
         }
         return perField

@@ -61,12 +61,42 @@ extension TermMatcher {
         return infos
     }
 
+    /// The cursors of a number-aware match (see ``match(_:field:within:range:)``).
+    struct NumberPlan {
+        /// Per piece: its sources (text), or one source over every written form (number).
+        var pieceSources: [[Source]]
+        /// Per number piece, the written length of each of its cursors' forms; empty for text.
+        var pieceLengths: [[UInt32]]
+        var textLengths: [UInt32]
+        /// Added to a text piece's positions: 1 where its source is the bigram ending on it.
+        var shifts: [UInt32]
+        /// Every (piece, source), for the leapfrog.
+        var flat: [(Int, Int)]
+        /// The first number piece: chains grow from it.
+        var anchor: Int
+    }
+
     /// Matches a term cut at its numbers: each number piece matches any written form of its
     /// value (through the `value#length` number terms), each text piece its exact text, and the
     /// pieces must follow each other without gaps.
     /// With `range` (not with `within`), only docs in that range.
     func match(_ pieces: NumberPieces, field: Int, within: [UInt32]? = nil, range: Range<UInt32>? = nil) throws(IndexError) -> FieldMatches {
-        var result = FieldMatches(field: field)
+        guard var plan = try numberPlan(pieces, field: field) else { return FieldMatches(field: field) }
+        return try match(&plan, field: field, within: within, range: range)
+    }
+
+    /// Where to cut the doc ids so that two threads can each match half of the docs that hold
+    /// the anchor number (the middle of its longest postings list); nil below
+    /// `minimumCandidates` docs (see ``splitDoc(_:minimumCandidates:)``).
+    static func splitDoc(_ plan: NumberPlan, minimumCandidates: Int) throws(IndexError) -> UInt32? {
+        let cursors = plan.pieceSources[plan.anchor][0].cursors
+        guard cursors.reduce(0, { $0 + $1.docFreq }) >= max(2, minimumCandidates),
+              let longest = cursors.max(by: { $0.docFreq < $1.docFreq }) else { return nil }
+        return try longest.middleDoc()
+    }
+
+    /// Opens the cursors of every piece; nil when some piece cannot match in `field`.
+    func numberPlan(_ pieces: NumberPieces, field: Int) throws(IndexError) -> NumberPlan? {
         // Per piece: its sources (text), or one source over every written form and their lengths (number).
         var pieceSources: [[Source]] = []
         var pieceLengths: [[UInt32]] = []
@@ -104,7 +134,7 @@ extension TermMatcher {
                 } else {
                     sources = try textSources(units, field: field)
                 }
-                guard let sources else { return result }
+                guard let sources else { return nil }
                 pieceSources.append(sources)
                 pieceLengths.append([])
                 textLengths.append(UInt32(units.count))
@@ -120,7 +150,7 @@ extension TermMatcher {
                     lengths.append(length)
                     total += info.totalFreq
                 }
-                if cursors.isEmpty { return result }
+                if cursors.isEmpty { return nil }
                 pieceSources.append([Source(offset: 0, cursors: cursors, totalFreq: total)])
                 pieceLengths.append(lengths)
                 textLengths.append(0)
@@ -128,10 +158,24 @@ extension TermMatcher {
             }
         }
         let flat = pieceSources.indices.flatMap { p in pieceSources[p].indices.map { (p, $0) } }
-        guard !flat.isEmpty else { return result }
+        guard !flat.isEmpty else { return nil }
         // The chains grow from the first number piece (the most selective), to the right and
         // then to the left; text pieces are only checked at the places a chain needs them.
-        guard let anchor = pieceLengths.firstIndex(where: { !$0.isEmpty }) else { return result }
+        guard let anchor = pieceLengths.firstIndex(where: { !$0.isEmpty }) else { return nil }
+        return NumberPlan(pieceSources: pieceSources, pieceLengths: pieceLengths, textLengths: textLengths, shifts: shifts,
+                          flat: flat, anchor: anchor)
+    }
+
+    /// Runs a number plan (its cursors are used up); with `range` (not with `within`), only
+    /// over the docs in that range.
+    func match(_ plan: inout NumberPlan, field: Int, within: [UInt32]? = nil, range: Range<UInt32>? = nil) throws(IndexError) -> FieldMatches {
+        var result = FieldMatches(field: field)
+        let pieceLengths = plan.pieceLengths, textLengths = plan.textLengths, shifts = plan.shifts
+        let flat = plan.flat, anchor = plan.anchor
+        // The sources are walked in place (a copy would copy their cursors' buffers).
+        var pieceSources = plan.pieceSources
+        plan.pieceSources = []
+        defer { plan.pieceSources = pieceSources }
         var scratch = NumberChainScratch()
         var target = max(flat.map { pieceSources[$0.0][$0.1].doc }.max() ?? PostingsCursor.exhausted, range?.lowerBound ?? 0)
         // Exhausted is UInt32.max: without a range, `target < upper` is `target != exhausted`.
