@@ -199,7 +199,10 @@ public final class Analyzer {
     /// Joins adjacent segments that are all katakana into one word (ICU's dictionary shreds
     /// katakana words it does not know: マイレージ → マイ|レ|ージ).
     static func repairKatakana(_ raw: [TokenSpan], _ units: UnsafeBufferPointer<UInt16>) -> [TokenSpan] {
-        raw.withUnsafeBufferPointer { raw in
+        // (An array made with capacity 0 would write its count into the shared empty-array
+        // storage, which other threads read: a data race under ThreadSanitizer.)
+        guard !raw.isEmpty else { return [] }
+        return raw.withUnsafeBufferPointer { raw in
             [TokenSpan](unsafeUninitializedCapacity: raw.count) { out, count in
                 var k = 0
                 var previousKatakana = false
@@ -229,6 +232,7 @@ public final class Analyzer {
     /// - Complexity: O(n).
     public static func gramTokens(_ units: UnsafeBufferPointer<UInt16>) -> [TokenSpan] {
         let n = units.count
+        guard n > 0 else { return [] }  // (see `repairKatakana`)
         // Every gram starts at a different unit: at most n grams.
         return [TokenSpan](unsafeUninitializedCapacity: n) { grams, count in
             var k = 0

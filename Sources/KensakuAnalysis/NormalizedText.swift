@@ -18,6 +18,8 @@ public struct NormalizedText: Sendable {
     /// - Complexity: O(n); transcodes to UTF-8 in one pass (Swift's generic UTF-16 decoding
     ///   costs about a microsecond for a query-sized text).
     public var string: String {
+        // (Capacity 0 would write into the shared empty-array storage: see `Analyzer.repairKatakana`.)
+        guard !units.isEmpty else { return "" }
         // At most 3 UTF-8 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
         let utf8 = [UInt8](unsafeUninitializedCapacity: 3 * units.count) { buffer, count in
             var k = 0
@@ -193,6 +195,9 @@ struct Normalizer {
             break
         }
         let count = produced
+        // All ignorable (NFKC_Casefold removes U+200B and the like). (Capacity 0 would write into
+        // the shared empty-array storage: see `Analyzer.repairKatakana`.)
+        guard count > 0 else { return NormalizedText(units: [], sourceStart: [], sourceEnd: []) }
         let units = output.withUnsafeBufferPointer { out in
             [UInt16](unsafeUninitializedCapacity: count) { buffer, initialized in
                 _ = buffer.initialize(from: UnsafeBufferPointer(rebasing: out[0..<count]))
