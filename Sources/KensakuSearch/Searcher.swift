@@ -151,7 +151,8 @@ struct ScoredDocs {
     }
 }
 
-/// Runs queries against an open index. Holds an analyzer, so one searcher serves one thread.
+/// Runs queries against an open index. Holds an analyzer, so one searcher serves one thread
+/// at a time; a search itself may match a term on two threads (``SearchOptions/threads``).
 public final class Searcher {
     public let index: IndexReader
     private let analyzer: Analyzer
