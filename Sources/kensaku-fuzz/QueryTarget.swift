@@ -115,12 +115,15 @@ struct QueryTarget: FuzzTarget {
         if rng.chance(0.05) {
             options.bm25 = BM25(k1: rng.pick([0, -1, 1e308, .nan, .infinity]), b: rng.pick([0, 1, -5, 2, .nan]))
         }
+        // Split matching on two threads, even for the seed report's few docs.
+        options.threads = rng.pick([1, 2, 2])
+        options.splitMinimumCandidates = rng.pick([0, 1, 2, 8, 512])
         return Input(query: query, options: options, kind: kind)
     }
 
     func describe(_ input: Input) -> String {
         let o = input.options
-        return "\(input.kind) \(input.query.utf8.count) bytes limit=\(o.limit) offset=\(o.offset) words=\(o.wordsOnly) exact=\(o.exact) facets=\(o.facets) filters=\(o.filters.map { "\($0.field)=\($0.value)" }) bm25=\(o.bm25.k1),\(o.bm25.b): \(preview(Array(input.query.utf8)))"
+        return "\(input.kind) \(input.query.utf8.count) bytes limit=\(o.limit) offset=\(o.offset) threads=\(o.threads) split≥\(o.splitMinimumCandidates) words=\(o.wordsOnly) exact=\(o.exact) facets=\(o.facets) filters=\(o.filters.map { "\($0.field)=\($0.value)" }) bm25=\(o.bm25.k1),\(o.bm25.b): \(preview(Array(input.query.utf8)))"
     }
 
     func save(_ input: Input, to directory: String) throws {
@@ -146,6 +149,20 @@ struct QueryTarget: FuzzTarget {
             return [ErrorKind.of(error)]
         }
         let index = searcher.index
+        if options.threads > 1 {
+            // Matching split over two threads must not change the answer.
+            var one = options
+            one.threads = 1
+            if let single = try? searcher.search(input.query, options: one) {
+                func same(_ a: Double, _ b: Double) -> Bool { a == b || (a.isNaN && b.isNaN) || abs(a - b) <= 1e-9 * max(1, abs(a)) }
+                if single.total != result.total || single.hits.map(\.id) != result.hits.map(\.id) || single.allDocs != result.allDocs
+                    || !zip(single.hits, result.hits).allSatisfy({ same($0.score, $1.score) }) {
+                    violation("two threads answered \(result.total) hits, one thread \(single.total) (or other hits or scores)")
+                }
+            } else {
+                violation("one thread failed where two threads answered")
+            }
+        }
         let (wanted, overflow) = options.offset.addingReportingOverflow(options.limit)
         if !overflow && result.hits.count > max(0, min(options.limit, wanted - options.offset)) {
             violation("\(result.hits.count) hits for limit \(options.limit)")
