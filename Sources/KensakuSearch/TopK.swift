@@ -21,6 +21,9 @@ enum TopK {
                 i = m
             }
         }
+        // The heap's worst score, once it is full: a score below it cannot get in, whatever its
+        // index (NaN compares false and takes the full test).
+        var floor = -Double.infinity
         for i in scores.indices {
             if heap.count < count {
                 heap.append(i)
@@ -29,9 +32,13 @@ enum TopK {
                     let p = (c - 1) / 2
                     if worse(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
                 }
+                if heap.count == count { floor = scores[heap[0]] }
+            } else if scores[i] < floor {
+                continue
             } else if worse(heap[0], i) {
                 heap[0] = i
                 siftDown(0)
+                floor = scores[heap[0]]
             }
         }
         return heap.sorted { worse($1, $0) }

@@ -1,4 +1,5 @@
 import Foundation
+import KensakuTestSupport
 import KensakuAnalysis
 import KensakuCorpus
 import KensakuIndex
@@ -126,10 +127,20 @@ struct SearchTests {
 struct SearchInternalsTests {
     @Test("Top-k selection equals a full sort", arguments: [0, 1, 3, 10, 50, 200])
     func topK(k: Int) {
-        var generator = SystemRandomNumberGenerator()
-        let scores = (0..<100).map { _ in Double(Int.random(in: 0..<20, using: &generator)) }
-        let expected = Array(scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k))
-        #expect(TopK.select(scores, count: k) == expected)
+        for seed in 0..<20 as Range<UInt64> {
+            var generator = SeededGenerator(seed: seed)
+            // Many ties (scores from a few values), infinities, and lists shorter and longer than k.
+            let n = [5, 100, 1_000][Int(seed % 3)]
+            let scores = (0..<n).map { _ -> Double in
+                switch Int.random(in: 0..<40, using: &generator) {
+                case 0: -.infinity
+                case 1: .infinity
+                case let v: Double(v % 20) / 4
+                }
+            }
+            let expected = Array(scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k))
+            #expect(TopK.select(scores, count: k) == expected, "seed \(seed)")
+        }
     }
 }
 
