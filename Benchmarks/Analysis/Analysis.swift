@@ -185,7 +185,13 @@ final class Run: @unchecked Sendable {
 
     let threads: Int
     let memoize: Bool
+    /// ICU's word breaker alone, on the documents already decoded to UTF-16 (not timed): no
+    /// normalization, grams, numbers, memo or katakana repair.
+    let raw: Bool
     private(set) var analyzers: [Analyzer] = []
+    private(set) var breaker: WordBreaker?
+    /// `batches` decoded to UTF-16, for `raw`.
+    private(set) var unitBatches: [[[UInt16]]] = []
     /// What iteration `i` analyzes: whole documents (or their 1 MB parts) for one thread, and
     /// chunks of at most 32 KB, cut after line breaks, that the threads take in turn for more.
     private(set) var batches: [[[UInt8]]] = []
@@ -195,29 +201,34 @@ final class Run: @unchecked Sendable {
     private var cpuSeconds = 0.0
     private var checksum = 0
 
-    init(threads: Int, memoize: Bool) {
+    init(threads: Int, memoize: Bool, raw: Bool = false) {
         self.threads = threads
         self.memoize = memoize
+        self.raw = raw
     }
 
     /// Loads the corpus and makes the analyzers (not timed).
-    static func prepare(threads: Int, memoize: Bool) throws {
+    static func prepare(threads: Int, memoize: Bool, raw: Bool = false) throws {
         try Corpus.shared.load()
         let documents = Corpus.shared.documents
         print("Analysis: \(documents.count) documents, \(documents.reduce(0) { $0 + $1.count }) bytes of \(corpusURL.lastPathComponent); "
               + "ICU \(ICU.version), analyzer \(AnalyzerSettings().summary)")
-        let run = Run(threads: threads, memoize: memoize)
+        let run = Run(threads: threads, memoize: memoize, raw: raw)
         run.batches = makeBatches(documents, size: batchBytes)
+        if raw {
+            run.unitBatches = run.batches.map { $0.map { Array(String(decoding: $0, as: UTF8.self).utf16) } }
+            run.breaker = try WordBreaker(locale: AnalyzerSettings().locale)
+        }
         if threads > 1 { run.batches = run.batches.map { $0.flatMap { splitAtLines($0, size: 32_768) } } }
         run.analyzers = try (0..<threads).map { _ in try Analyzer() }
         current = run
     }
 
-    /// The batch of the next iteration (wrapping around after a full pass).
-    func nextBatch() -> [[UInt8]] {
+    /// The index of the next iteration's batch (wrapping around after a full pass).
+    func nextBatch() -> Int {
         if next >= batches.count { next = 0 }
         defer { next += 1 }
-        return batches[next]
+        return next
     }
 
     /// Analyzes one batch on the calling thread; returns a token count.
@@ -241,14 +252,25 @@ final class Run: @unchecked Sendable {
     /// Runs one iteration: one thread analyzes the batch, or each thread takes chunks of it
     /// for its own analyzer until none is left.
     func iterate(_ benchmark: Benchmark) {
-        let work = nextBatch()
+        let batch = nextBatch()
+        let work = batches[batch]
         let bytes = work.reduce(0) { $0 + $1.count }
         let clock = ContinuousClock()
         var tokens = 0
         benchmark.startMeasurement()
         let cpuStart = processCPUSeconds()
         let start = clock.now
-        if threads == 1 {
+        if let breaker {
+            for units in unitBatches[batch] {
+                units.withUnsafeBufferPointer { units in
+                    do {
+                        try breaker.segment(units) { _, _, status in tokens &+= Int(status >= WordStatus.wordLike ? 1 : 0) }
+                    } catch {
+                        fatalError("word breaking failed: \(error)")
+                    }
+                }
+            }
+        } else if threads == 1 {
             tokens = Self.analyze(work, with: analyzers[0], memoize: memoize)
         } else {
             let queue = ChunkQueue(work)
@@ -304,20 +326,27 @@ let benchmarks: @Sendable () -> Void = {
         return
     }
     let passes = corpusBytes / batchBytes
-    func configuration(_ name: String, threads: Int, memoize: Bool) -> Benchmark.Configuration {
+    func configuration(_ name: String, threads: Int, memoize: Bool, raw: Bool = false) -> Benchmark.Configuration {
         .init(
             metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, .cpuTotal],
             timeUnits: .milliseconds,
             warmupIterations: 0,
             maxDuration: .seconds(300),
             maxIterations: passes,
-            setup: { try Run.prepare(threads: threads, memoize: memoize) },
+            setup: { try Run.prepare(threads: threads, memoize: memoize, raw: raw) },
             teardown: { Run.current.report(name) }
         )
     }
 
-    // (a) ICU word breaking on one core: the analyzer with `memoize: false`, so every document
-    // goes to ICU whole (normalization and grams included, as in (b) and (c)).
+    // (0) Raw ICU on one core: the word breaker alone over each document, already in UTF-16.
+    // This is the figure the analyzer is compared with.
+    let rawICU = "Raw ICU word breaking (UTF-16, nothing else), 1 thread"
+    Benchmark(rawICU, configuration: configuration(rawICU, threads: 1, memoize: false, raw: true)) { benchmark in
+        Run.current.iterate(benchmark)
+    }
+
+    // (a) The analyzer with `memoize: false` on one core: every document goes to ICU whole,
+    // with normalization, grams and numbers as in (b) and (c).
     let icu = "ICU word breaking (memoize: false), 1 thread"
     Benchmark(icu, configuration: configuration(icu, threads: 1, memoize: false)) { benchmark in
         Run.current.iterate(benchmark)

@@ -25,13 +25,15 @@ public enum WordStatus {
     public static let wordLike: Int32 = 100
 }
 
-/// A dictionary word-break iterator. Not thread-safe: each thread opens its own.
-final class WordBreaker {
+/// A dictionary word-break iterator: ICU alone, without normalization, memo or repair (the
+/// analyzer's word stream is built on it; benchmarks measure it as the raw ICU figure). Not
+/// thread-safe: each thread opens its own.
+public final class WordBreaker {
     private let handle: OpaquePointer
     private var ends: [Int32] = []
     private var statuses: [Int32] = []
 
-    init(locale: String) throws(AnalysisError) {
+    public init(locale: String) throws(AnalysisError) {
         var error: Int32 = 0
         guard let handle = kk_wordbreaker_open(locale, &error) else {
             throw .icu(operation: "ubrk_open(\(locale))", code: ICU.errorName(error))
@@ -43,7 +45,7 @@ final class WordBreaker {
 
     /// Segments `units` and calls `body(start, end, status)` for each segment, in order.
     /// - Complexity: O(n) in the length of `units`; ICU's dictionary engine dominates.
-    func segment(_ units: UnsafeBufferPointer<UInt16>, _ body: (Int, Int, Int32) -> Void) throws(AnalysisError) {
+    public func segment(_ units: UnsafeBufferPointer<UInt16>, _ body: (Int, Int, Int32) -> Void) throws(AnalysisError) {
         let count = units.count
         guard count > 0 else { return }
         if ends.count < count {
