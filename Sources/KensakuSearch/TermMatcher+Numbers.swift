@@ -89,10 +89,7 @@ extension TermMatcher {
     /// the anchor number (the middle of its longest postings list); nil below
     /// `minimumCandidates` docs (see ``splitDoc(_:minimumCandidates:)``).
     static func splitDoc(_ plan: NumberPlan, minimumCandidates: Int) throws(IndexError) -> UInt32? {
-        let cursors = plan.pieceSources[plan.anchor][0].cursors
-        guard cursors.reduce(0, { $0 + $1.docFreq }) >= max(2, minimumCandidates),
-              let longest = cursors.max(by: { $0.docFreq < $1.docFreq }) else { return nil }
-        return try longest.middleDoc()
+        try plan.pieceSources[plan.anchor][0].splitDoc(minimumCandidates: minimumCandidates)
     }
 
     /// Opens the cursors of every piece; nil when some piece cannot match in `field`.

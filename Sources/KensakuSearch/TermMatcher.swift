@@ -72,6 +72,17 @@ struct TermMatcher {
         var cursors: [PostingsCursor]
         var totalFreq: Int
 
+        /// Docs over all its cursors (a doc in several counts several times).
+        var docFreq: Int { cursors.reduce(0) { $0 + $1.docFreq } }
+
+        /// Where two threads can cut the doc ids to share this source's docs: the middle doc of
+        /// its longest postings list; nil below `minimumCandidates` docs (and 2), where a second
+        /// thread would cost more than it saves.
+        func splitDoc(minimumCandidates: Int) throws(IndexError) -> UInt32? {
+            guard docFreq >= max(2, minimumCandidates), let longest = cursors.max(by: { $0.docFreq < $1.docFreq }) else { return nil }
+            return try longest.middleDoc()
+        }
+
         var doc: UInt32 {
             if cursors.count == 1 { return cursors[0].doc }
             return cursors.reduce(PostingsCursor.exhausted) { min($0, $1.doc) }
@@ -299,13 +310,8 @@ struct TermMatcher {
     /// (one bigram or one character), whose matches are a walk through postings without
     /// positions: there, waking a thread costs about as much as the walk.
     static func splitDoc(_ plan: Plan, minimumCandidates: Int) throws(IndexError) -> UInt32? {
-        guard plan.sources.count > 1 else { return nil }
-        let rarest = plan.sources.min { a, b in
-            a.cursors.reduce(0) { $0 + $1.docFreq } < b.cursors.reduce(0) { $0 + $1.docFreq }
-        }
-        guard let rarest, rarest.cursors.reduce(0, { $0 + $1.docFreq }) >= max(2, minimumCandidates),
-              let longest = rarest.cursors.max(by: { $0.docFreq < $1.docFreq }) else { return nil }
-        return try longest.middleDoc()
+        guard plan.sources.count > 1, let rarest = plan.sources.min(by: { $0.docFreq < $1.docFreq }) else { return nil }
+        return try rarest.splitDoc(minimumCandidates: minimumCandidates)
     }
 
     /// A lone character (one source of many grams) in a few docs: cursor by cursor, each

@@ -44,10 +44,7 @@ struct BenchCommand: ParsableCommand {
         options.limit = k
         // The harness's oracle is literal: no number or era-year equivalences.
         options.exact = true
-        if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-            options.threads = threads
-        }
+        try apply(threads: threads, to: &options)
         var latencies = [[Double]](repeating: [], count: lines.count)
         var last = [SearchResult?](repeating: nil, count: lines.count)
         let clock = ContinuousClock()

@@ -52,10 +52,7 @@ struct SearchCommand: ParsableCommand {
         options.explain = explain
         options.facets = facet
         options.bm25 = BM25(k1: k1, b: b)
-        if let threads {
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-            options.threads = threads
-        }
+        try apply(threads: threads, to: &options)
         for f in filter {
             guard let eq = f.firstIndex(of: "="), eq != f.startIndex else { throw ValidationError("--filter takes field=value, got '\(f)'") }
             options.filters.append((String(f[..<eq]), String(f[f.index(after: eq)...])))
