@@ -228,7 +228,50 @@ public struct PostingsCursor {
     /// - Complexity: O(tf + 128 · position blocks decoded); the position blocks of skipped docs
     ///   are stepped over by their headers, not decoded.
     public mutating func positions(into out: inout [UInt32]) throws(IndexError) {
-        guard index < blockCount else { return }  // exhausted: no doc, no positions
+        guard let (upto, tf) = try positionRange() else { return }  // exhausted: no doc, no positions
+        // The positions are summed straight into `out`'s new storage.
+        var written = 0
+        if #available(macOS 26, *) {
+            try out.append(addingCapacity: tf) { (span: inout OutputSpan<UInt32>) throws(IndexError) in
+                try span.withUnsafeMutableBufferPointer { (buffer, count) throws(IndexError) in
+                    defer { count += written }
+                    try fillPositions(buffer.baseAddress! + count, count: tf, from: upto, written: &written)
+                }
+            }
+        } else {
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: tf))
+            defer { if written < tf { out.removeLast(tf - written) } }
+            try out.withUnsafeMutableBufferPointer { (buffer) throws(IndexError) in
+                try fillPositions(buffer.baseAddress! + start, count: tf, from: upto, written: &written)
+            }
+        }
+        positionDoc = index + 1
+        positionUpto = upto + tf
+    }
+
+    /// The positions of the current doc (increasing), written over `out[start...]`, which
+    /// grows only when it is too short; returns how many. `out.count` says nothing about the
+    /// positions: a caller that reuses one buffer for doc after doc keeps the count itself,
+    /// and pays no array bookkeeping per doc (the hot loop of phrase and substring checks).
+    /// - Complexity: as ``positions(into:)``.
+    public mutating func positions(into out: inout [UInt32], at start: Int) throws(IndexError) -> Int {
+        guard let (upto, tf) = try positionRange() else { return 0 }
+        if out.count < start + tf { out.append(contentsOf: repeatElement(0, count: start + tf - out.count)) }
+        var written = 0
+        try out.withUnsafeMutableBufferPointer { (buffer) throws(IndexError) in
+            try fillPositions(buffer.baseAddress! + start, count: tf, from: upto, written: &written)
+        }
+        positionDoc = index + 1
+        positionUpto = upto + tf
+        return tf
+    }
+
+    /// Where the current doc's positions are in the position stream (its first's index and
+    /// its term frequency); nil once exhausted.
+    @inline(__always)
+    private mutating func positionRange() throws(IndexError) -> (upto: Int, count: Int)? {
+        guard index < blockCount else { return nil }
         if positionDoc > index {
             positionDoc = 0
             positionUpto = blockPositionStart
@@ -242,25 +285,7 @@ public struct PostingsCursor {
         let tf = Int(blockData[BitPacking.blockSize + index])
         guard upto + tf <= totalFreq else { throw corrupt("more positions than the term has", positionsStart) }
         if positionDeltas.isEmpty { positionDeltas = [UInt32](repeating: 0, count: BitPacking.blockSize) }
-        // The positions are summed straight into `out`'s new storage.
-        var written = 0
-        if #available(macOS 26, *) {
-            try out.append(addingCapacity: tf) { (span: inout OutputSpan<UInt32>) throws(IndexError) in
-                try span.withUnsafeMutableBufferPointer { (buffer, count) throws(IndexError) in
-                    defer { count += written }
-                    try fillPositions(buffer.baseAddress! + count, count: tf, from: upto, written: &written)
-                }
-            }
-        } else {
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: tf))
-            defer { out.removeLast(tf - written) }
-            try out.withUnsafeMutableBufferPointer { (buffer) throws(IndexError) in
-                try fillPositions(buffer.baseAddress! + start, count: tf, from: upto, written: &written)
-            }
-        }
-        positionDoc = index + 1
-        positionUpto = upto + tf
+        return (upto, tf)
     }
 
     /// Writes the `count` positions that start at stream index `start` to `target`, decoding

@@ -24,6 +24,11 @@ public struct WordBoundaries {
     /// How many of `starts` begin an occurrence of length `length` that is word-aligned.
     /// - Complexity: O(starts).
     public func alignedCount(starts: [UInt32], length: UInt32) -> Int {
+        starts.withUnsafeBufferPointer { alignedCount(starts: $0, length: length) }
+    }
+
+    /// ``alignedCount(starts:length:)`` over a buffer (a prefix of a reused scratch array).
+    public func alignedCount(starts: UnsafeBufferPointer<UInt32>, length: UInt32) -> Int {
         var n = 0
         for s in starts where contains(s) && contains(s &+ length) { n += 1 }
         return n

@@ -85,7 +85,9 @@ struct TermMatcher {
 
         var doc: UInt32 {
             if cursors.count == 1 { return cursors[0].doc }
-            return cursors.reduce(PostingsCursor.exhausted) { min($0, $1.doc) }
+            var doc = PostingsCursor.exhausted
+            for i in cursors.indices { doc = min(doc, cursors[i].doc) }
+            return doc
         }
 
         mutating func seek(_ target: UInt32) throws(IndexError) -> UInt32 {
@@ -101,14 +103,24 @@ struct TermMatcher {
         func frequency(_ doc: UInt32) -> Int {
             if cursors.count == 1 { return cursors[0].doc == doc ? cursors[0].frequency : 0 }
             var f = 0
-            for c in cursors where c.doc == doc { f += c.frequency }
+            // (Indices, not `for c in cursors`: that copies every cursor.)
+            for i in cursors.indices where cursors[i].doc == doc { f += cursors[i].frequency }
             return f
         }
 
-        mutating func positions(_ doc: UInt32, into out: inout [UInt32]) throws(IndexError) {
-            out.removeAll(keepingCapacity: true)
-            for i in cursors.indices where cursors[i].doc == doc { try cursors[i].positions(into: &out) }
-            if cursors.count > 1 { out.sort() }
+        /// The positions in `doc`, increasing, written over `out[0...]` (see
+        /// ``PostingsCursor/positions(into:at:)``); returns how many.
+        mutating func positions(_ doc: UInt32, into out: inout [UInt32]) throws(IndexError) -> Int {
+            if cursors.count == 1 { return cursors[0].doc == doc ? try cursors[0].positions(into: &out, at: 0) : 0 }
+            var n = 0
+            for i in cursors.indices where cursors[i].doc == doc { n += try cursors[i].positions(into: &out, at: n) }
+            if n > 1 {
+                out.withUnsafeMutableBufferPointer { all in
+                    var part = UnsafeMutableBufferPointer(rebasing: all[0..<n])
+                    part.sort()
+                }
+            }
+            return n
         }
     }
 
@@ -155,13 +167,17 @@ struct TermMatcher {
         let span: UInt32
         /// The query text has words; without any (punctuation only), nothing is word-aligned.
         let alignable: Bool
-        /// Per-document scratch, kept to reuse its storage.
-        var lists: [[UInt32]]
-        var order: [Int]
-        var frequencies: [Int] = []
+        /// Per-document scratch, kept to reuse its storage: the current doc's match starts are
+        /// `starts[0..<startCount]` (valid when `startsValid`), and `list` holds one source's
+        /// positions while they thin the starts out.
         var starts: [UInt32] = []
+        var startCount = 0
+        var list: [UInt32] = []
         /// `starts` holds the current doc's match starts.
         var startsValid = false
+
+        /// The current doc's match starts (after ``TermMatcher/loadStarts(_:_:)``), at most `limit`.
+        func startsPrefix(_ limit: Int) -> [UInt32] { Array(starts[0..<min(startCount, limit)]) }
 
         /// More than one source: a doc holding them all matches only where their positions line up.
         var positionsNeeded: Bool { sources.count > 1 }
@@ -178,8 +194,7 @@ struct TermMatcher {
         if wordsOnly && !alignable { return nil }
         guard var sources = try textSources(Array(units[Int(origin)..<Int(termEnd)]), field: field), !sources.isEmpty else { return nil }
         sources.sort { $0.totalFreq < $1.totalFreq }
-        return Plan(sources: sources, field: field, docs: index.docs, span: UInt32(termEnd - origin), alignable: alignable,
-                    lists: Array(repeating: [], count: sources.count), order: Array(sources.indices))
+        return Plan(sources: sources, field: field, docs: index.docs, span: UInt32(termEnd - origin), alignable: alignable)
     }
 
     /// Finds the docs whose field text contains the term. With `lazyAlignment`, word-aligned
@@ -270,7 +285,7 @@ struct TermMatcher {
             result.aligned.append(aligned)
             if collectStarts {
                 try Self.loadStarts(target, &plan)
-                result.starts.append(Array(plan.starts.prefix(Self.maxStarts)))
+                result.starts.append(plan.startsPrefix(Self.maxStarts))
             }
         }
 
@@ -373,46 +388,70 @@ struct TermMatcher {
     }
 
     /// Occurrences of the term in `doc`, where every source is. With several sources, the
-    /// starts where all their positions line up (left in `plan.starts`).
+    /// starts where all their positions line up (left in `plan.starts[0..<plan.startCount]`).
+    ///
+    /// The source with the fewest occurrences in `doc` gives the candidate starts; the others
+    /// (in plan order, fewest in the whole index first) keep those that line up with one of
+    /// their positions, until none is left. The scratch arrays are taken out of the plan while
+    /// they are written, so that each write is to a uniquely referenced local.
     static func count(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) -> UInt32 {
         plan.startsValid = false
         guard plan.positionsNeeded else { return UInt32(plan.sources[0].frequency(doc)) }
-        // Fewest occurrences first; stop as soon as no start survives. (A handful of sources:
-        // an insertion sort on their frequencies.)
-        plan.frequencies.removeAll(keepingCapacity: true)
+        var first = 0
+        var fewest = Int.max
         for i in plan.sources.indices {
-            plan.frequencies.append(plan.sources[i].frequency(doc))
-            var k = i
-            while k > 0 && plan.frequencies[plan.order[k - 1]] > plan.frequencies[i] {
-                plan.order[k] = plan.order[k - 1]
-                k -= 1
+            let f = plan.sources[i].frequency(doc)
+            if f < fewest {
+                fewest = f
+                first = i
             }
-            plan.order[k] = i
         }
-        let first = plan.order[0]
-        try plan.sources[first].positions(doc, into: &plan.lists[first])
-        plan.starts.removeAll(keepingCapacity: true)
-        let firstOffset = plan.sources[first].offset
-        for p in plan.lists[first] where p >= firstOffset { plan.starts.append(p - firstOffset) }
-        for k in plan.order.dropFirst() where !plan.starts.isEmpty {
-            try plan.sources[k].positions(doc, into: &plan.lists[k])
-            keepAligned(&plan.starts, plan.lists[k], offset: plan.sources[k].offset)
+        var starts = plan.starts
+        var list = plan.list
+        plan.starts = []
+        plan.list = []
+        defer {
+            plan.starts = starts
+            plan.list = list
+            plan.startsValid = true
         }
-        plan.startsValid = true
-        return UInt32(plan.starts.count)
+        let found = try plan.sources[first].positions(doc, into: &starts)
+        var count = shiftStarts(&starts, found, by: plan.sources[first].offset)
+        for k in plan.sources.indices where k != first && count > 0 {
+            let n = try plan.sources[k].positions(doc, into: &list)
+            let offset = plan.sources[k].offset
+            count = starts.withUnsafeMutableBufferPointer { s in
+                list.withUnsafeBufferPointer { p in
+                    keepAligned(UnsafeMutableBufferPointer(rebasing: s[0..<count]), UnsafeBufferPointer(rebasing: p[0..<n]), offset: offset)
+                }
+            }
+        }
+        plan.startCount = count
+        return UInt32(count)
     }
 
-    /// Makes `plan.starts` hold the match starts in `doc` (after ``count(_:_:)`` found some).
+    /// Turns the first `count` positions of `values` (increasing) into match starts for a
+    /// source at `offset`: drops those below it (a prefix) and subtracts it; returns how many
+    /// are left, at the front.
+    static func shiftStarts(_ values: inout [UInt32], _ count: Int, by offset: UInt32) -> Int {
+        guard offset > 0 else { return count }
+        return values.withUnsafeMutableBufferPointer { v in
+            var skip = 0
+            while skip < count && v[skip] < offset { skip += 1 }
+            for i in skip..<count { v[i - skip] = v[i] - offset }
+            return count - skip
+        }
+    }
+
+    /// Makes `plan.starts[0..<plan.startCount]` hold the match starts in `doc` (after
+    /// ``count(_:_:)`` found some).
     static func loadStarts(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) {
         guard !plan.startsValid else { return }
-        try plan.sources[0].positions(doc, into: &plan.lists[0])
-        let offset = plan.sources[0].offset
-        if offset == 0 {
-            swap(&plan.starts, &plan.lists[0])
-        } else {
-            plan.starts.removeAll(keepingCapacity: true)
-            for p in plan.lists[0] where p >= offset { plan.starts.append(p - offset) }
-        }
+        var starts = plan.starts
+        plan.starts = []
+        let found = try plan.sources[0].positions(doc, into: &starts)
+        plan.startCount = shiftStarts(&starts, found, by: plan.sources[0].offset)
+        plan.starts = starts
         plan.startsValid = true
     }
 
@@ -423,16 +462,20 @@ struct TermMatcher {
         let bounds = try plan.docs.wordBoundaries(field: plan.field, doc: Int(doc))
         if !plan.startsValid && plan.sources[0].cursors.count > 1 && plan.sources[0].offset == 0 {
             // A lone character (one source of many grams): count cursor by cursor, unmerged.
+            var list = plan.list
+            plan.list = []
+            defer { plan.list = list }
             var n = 0
             for i in plan.sources[0].cursors.indices where plan.sources[0].cursors[i].doc == doc {
-                plan.lists[0].removeAll(keepingCapacity: true)
-                try plan.sources[0].cursors[i].positions(into: &plan.lists[0])
-                n += bounds.alignedCount(starts: plan.lists[0], length: plan.span)
+                let found = try plan.sources[0].cursors[i].positions(into: &list, at: 0)
+                n += list.withUnsafeBufferPointer { bounds.alignedCount(starts: UnsafeBufferPointer(rebasing: $0[0..<found]), length: plan.span) }
             }
             return UInt32(n)
         }
         try loadStarts(doc, &plan)
-        return UInt32(bounds.alignedCount(starts: plan.starts, length: plan.span))
+        return UInt32(plan.starts.withUnsafeBufferPointer {
+            bounds.alignedCount(starts: UnsafeBufferPointer(rebasing: $0[0..<plan.startCount]), length: plan.span)
+        })
     }
 
     /// Moves `target` to the first doc of `within` (increasing) that is ≥ `target`, walking
