@@ -32,6 +32,10 @@ public struct QueryParser {
     /// Longest term or phrase, in characters.
     public static let maxTermLength = 1024
     private let chars: [Character]
+    /// Each character's scalar value when it is one scalar (CRLF counts as a line feed), else
+    /// `UInt32.max`: the syntax is ASCII and the ideographic space, so the parser tests these
+    /// integers instead of comparing `Character`s, which costs a string comparison each.
+    private let codes: [UInt32]
     private var index = 0
     private var depth = 0
     private var terms = 0
@@ -43,22 +47,35 @@ public struct QueryParser {
         let query = try parser.orExpr()
         parser.skipSpace()
         if parser.index < parser.chars.count {
-            throw QueryError(message: parser.chars[parser.index] == ")" ? "unbalanced ')'" : "unexpected '\(parser.chars[parser.index])'", column: parser.index + 1)
+            throw QueryError(message: parser.at(parser.index, ")") ? "unbalanced ')'" : "unexpected '\(parser.chars[parser.index])'", column: parser.index + 1)
         }
         return query
     }
 
-    private init(chars: [Character]) { self.chars = chars }
+    private init(chars: [Character]) {
+        self.chars = chars
+        codes = chars.map { c in
+            let scalars = c.unicodeScalars
+            if c == "\r\n" { return 0x0A }
+            return scalars.count == 1 ? scalars.first!.value : UInt32.max
+        }
+    }
 
-    private static func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\u{3000}" }
+    private static func isSpace(_ code: UInt32) -> Bool { code == 0x20 || code == 0x09 || code == 0x0A || code == 0x0D || code == 0x3000 }
+
+    private static func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\r\n" || c == "\u{3000}" }
+
+    /// Whether character `i` is the ASCII character `c`.
+    @inline(__always)
+    private func at(_ i: Int, _ c: Unicode.Scalar) -> Bool { codes[i] == c.value }
 
     private mutating func skipSpace() {
-        while index < chars.count && Self.isSpace(chars[index]) { index += 1 }
+        while index < chars.count && Self.isSpace(codes[index]) { index += 1 }
     }
 
     private func atOR() -> Bool {
-        index + 2 <= chars.count && chars[index] == "O" && chars[index + 1] == "R"
-            && (index + 2 == chars.count || Self.isSpace(chars[index + 2]))
+        index + 2 <= chars.count && at(index, "O") && at(index + 1, "R")
+            && (index + 2 == chars.count || Self.isSpace(codes[index + 2]))
     }
 
     private mutating func orExpr() throws(QueryError) -> Query {
@@ -69,7 +86,7 @@ public struct QueryParser {
             let column = index + 1
             index += 2
             skipSpace()
-            guard index < chars.count, chars[index] != ")" else { throw QueryError(message: "OR needs a term after it", column: column) }
+            guard index < chars.count, !at(index, ")") else { throw QueryError(message: "OR needs a term after it", column: column) }
             parts.append(try andExpr())
         }
         return parts.count == 1 ? parts[0] : .or(parts)
@@ -79,17 +96,17 @@ public struct QueryParser {
         var parts: [Query] = []
         while true {
             skipSpace()
-            guard index < chars.count, chars[index] != ")", !atOR() else { break }
+            guard index < chars.count, !at(index, ")"), !atOR() else { break }
             parts.append(try unary())
         }
         guard !parts.isEmpty else {
-            throw QueryError(message: index < chars.count && chars[index] == ")" ? "empty group or unbalanced ')'" : "expected a term", column: index + 1)
+            throw QueryError(message: index < chars.count && at(index, ")") ? "empty group or unbalanced ')'" : "expected a term", column: index + 1)
         }
         return parts.count == 1 ? parts[0] : .and(parts)
     }
 
     private mutating func unary() throws(QueryError) -> Query {
-        if chars[index] == "-" && index + 1 < chars.count && !Self.isSpace(chars[index + 1]) {
+        if at(index, "-") && index + 1 < chars.count && !Self.isSpace(codes[index + 1]) {
             index += 1
             return .not(try primary())
         }
@@ -98,7 +115,7 @@ public struct QueryParser {
 
     private mutating func primary() throws(QueryError) -> Query {
         let start = index
-        if chars[index] == "(" {
+        if at(index, "(") {
             depth += 1
             guard depth <= Self.maxDepth else { throw QueryError(message: "parentheses nested deeper than \(Self.maxDepth)", column: index + 1) }
             index += 1
@@ -106,23 +123,23 @@ public struct QueryParser {
             guard index < chars.count else { throw QueryError(message: "unbalanced '('", column: start + 1) }
             let inner = try orExpr()
             skipSpace()
-            guard index < chars.count, chars[index] == ")" else { throw QueryError(message: "unbalanced '('", column: start + 1) }
+            guard index < chars.count, at(index, ")") else { throw QueryError(message: "unbalanced '('", column: start + 1) }
             index += 1
             depth -= 1
             return inner
         }
         var field: String?
         var j = index
-        while j < chars.count, chars[j].isASCII, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" { j += 1 }
-        if j > index, j < chars.count, chars[j] == ":", j + 1 < chars.count, !Self.isSpace(chars[j + 1]) {
+        while j < chars.count, Self.isFieldNameCharacter(codes[j]) { j += 1 }
+        if j > index, j < chars.count, at(j, ":"), j + 1 < chars.count, !Self.isSpace(codes[j + 1]) {
             field = String(chars[index..<j])
             index = j + 1
         }
-        if chars[index] == "\"" {
+        if at(index, "\"") {
             let open = index
             index += 1
             var text = ""
-            while index < chars.count && chars[index] != "\"" {
+            while index < chars.count && !at(index, "\"") {
                 text.append(chars[index])
                 index += 1
             }
@@ -133,15 +150,20 @@ public struct QueryParser {
             return .term(field: field, text: text, phrase: true)
         }
         var text = ""
-        while index < chars.count, !Self.isSpace(chars[index]), chars[index] != "(", chars[index] != ")", chars[index] != "\"" {
+        while index < chars.count, !Self.isSpace(codes[index]), !at(index, "("), !at(index, ")"), !at(index, "\"") {
             text.append(chars[index])
             index += 1
         }
         guard !text.isEmpty else {
-            throw QueryError(message: chars[index] == ")" ? "unbalanced ')'" : "expected a term", column: index + 1)
+            throw QueryError(message: at(index, ")") ? "unbalanced ')'" : "expected a term", column: index + 1)
         }
         try count(text, column: start + 1)
         return .term(field: field, text: text, phrase: false)
+    }
+
+    /// ASCII letters, digits and `_`.
+    private static func isFieldNameCharacter(_ code: UInt32) -> Bool {
+        (0x30...0x39).contains(code) || (0x41...0x5A).contains(code) || (0x61...0x7A).contains(code) || code == 0x5F
     }
 
     private mutating func count(_ text: String, column: Int) throws(QueryError) {

@@ -16,6 +16,12 @@ struct QueryParserTests {
         ("(a OR b) c", .and([.or([.term(field: nil, text: "a", phrase: false), .term(field: nil, text: "b", phrase: false)]), .term(field: nil, text: "c", phrase: false)])),
         ("ORACLE", .term(field: nil, text: "ORACLE", phrase: false)),
         ("a-b", .term(field: nil, text: "a-b", phrase: false)),
+        // A CRLF line break (one Character of two scalars) separates terms like a space.
+        ("保護\r\n再掲", .and([.term(field: nil, text: "保護", phrase: false), .term(field: nil, text: "再掲", phrase: false)])),
+        // A syntax character with a combining mark is text, not syntax.
+        ("(\u{301}a", .term(field: nil, text: "(\u{301}a", phrase: false)),
+        ("f_1:x", .term(field: "f_1", text: "x", phrase: false)),
+        ("ｆ:x", .term(field: nil, text: "ｆ:x", phrase: false)),
     ])
     func valid(text: String, expected: Query) throws {
         #expect(try QueryParser.parse(text) == expected)
