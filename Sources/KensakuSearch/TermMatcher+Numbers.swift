@@ -247,8 +247,9 @@ extension TermMatcher {
         /// leaves those it has.
         var required: [UInt32] = []
         var positions: [UInt32] = []
-        var candidate: [UInt32] = []
         var found: [UInt32] = []
+        /// Indices of the cursors on the current doc.
+        var here: [Int] = []
     }
 
     /// The occurrences of a number piece in `doc` into `scratch.occurrences`: (start, end) by
@@ -287,17 +288,44 @@ extension TermMatcher {
                 keepAligned(&scratch.required, scratch.positions, offset: offset)
                 continue
             }
-            // Several cursors (a character next to a number): the starts any of them has.
+            // Several cursors (a character next to a number): the starts any of them has. (No two
+            // grams start at one position, so the cursors find disjoint sets of starts.)
             scratch.found.removeAll(keepingCapacity: true)
-            for c in sources[k].cursors.indices where sources[k].cursors[c].doc == doc {
-                scratch.positions.removeAll(keepingCapacity: true)
-                try sources[k].cursors[c].positions(into: &scratch.positions)
-                scratch.candidate = scratch.required
-                keepAligned(&scratch.candidate, scratch.positions, offset: offset)
-                scratch.found.append(contentsOf: scratch.candidate)
+            // The cursors on `doc` (often a few of hundreds), found by a read-only scan.
+            scratch.here.removeAll(keepingCapacity: true)
+            sources[k].cursors.withUnsafeBufferPointer { cursors in
+                for c in cursors.indices where cursors[c].doc == doc { scratch.here.append(c) }
+            }
+            for c in scratch.here {
+                let n = try sources[k].cursors[c].positions(into: &scratch.positions, at: 0)
+                Self.appendAligned(scratch.required, scratch.positions, count: n, offset: offset, into: &scratch.found)
             }
             scratch.found.sort()
-            scratch.required = scratch.found
+            swap(&scratch.required, &scratch.found)
+        }
+    }
+
+    /// Appends to `found` the starts `s` of `starts` (increasing, distinct) for which
+    /// `s + offset` is among the first `count` of `positions` (increasing), leaving `starts` as
+    /// it is. - Complexity: O(starts + count).
+    static func appendAligned(_ starts: [UInt32], _ positions: [UInt32], count: Int, offset: UInt32, into found: inout [UInt32]) {
+        starts.withUnsafeBufferPointer { s in
+            positions.withUnsafeBufferPointer { p in
+                var i = 0, j = 0
+                while i < s.count && j < count {
+                    let a = s[i] &+ offset
+                    let b = p[j]
+                    if a < b {
+                        i += 1
+                    } else if b < a {
+                        j += 1
+                    } else {
+                        found.append(s[i])
+                        i += 1
+                        j += 1
+                    }
+                }
+            }
         }
     }
 

@@ -95,7 +95,13 @@ struct TermMatcher {
                 try cursors[0].seek(target)
                 return cursors[0].doc
             }
-            for i in cursors.indices { try cursors[i].seek(target) }
+            // (A cursor already at or past `target` is not called: a one-character source can
+            // hold hundreds, few of which move for one target.)
+            var doc = PostingsCursor.exhausted
+            for i in cursors.indices {
+                if cursors[i].doc < target { try cursors[i].seek(target) }
+                doc = min(doc, cursors[i].doc)
+            }
             return doc
         }
 
