@@ -77,8 +77,9 @@ int32_t kk_wordbreaker_segment(kk_wordbreaker *breaker, const uint16_t *text, in
         statuses[count] = ubrk_getRuleStatus(breaker->iterator);
         count++;
     }
-    // Detach the iterator from the caller's buffer.
-    ubrk_setText(breaker->iterator, NULL, 0, &status);
+    // The iterator keeps pointing into the caller's buffer, which may be freed: it is never
+    // read again before the next call sets new text (a second ubrk_setText to detach it
+    // cost 1.5% of analysis).
     *error = 0;
     return count;
 }

@@ -60,11 +60,15 @@ public final class WordBreaker {
             }
         }
         guard segments >= 0 else { throw .icu(operation: "ubrk_setText", code: ICU.errorName(error)) }
-        var start = 0
-        for i in 0..<Int(segments) {
-            let end = Int(ends[i])
-            body(start, end, statuses[i])
-            start = end
+        ends.withUnsafeBufferPointer { ends in
+            statuses.withUnsafeBufferPointer { statuses in
+                var start = 0
+                for i in 0..<Int(segments) {
+                    let end = Int(ends[i])
+                    body(start, end, statuses[i])
+                    start = end
+                }
+            }
         }
     }
 }

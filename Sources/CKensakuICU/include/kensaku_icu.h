@@ -37,7 +37,8 @@ void kk_wordbreaker_close(kk_wordbreaker *breaker);
 /// Segments `text[0..<length]` (UTF-16). Writes each segment's end offset (UTF-16 units)
 /// and its rule status (0–99 none, 100–199 number, 200–299 letter, 300–399 kana,
 /// 400–499 ideographic) into `ends` and `statuses`; both must hold `length` entries.
-/// Returns the number of segments, or -1 with `*error` set. The text is not retained.
+/// Returns the number of segments, or -1 with `*error` set. The text is not read after the
+/// call returns (the caller may free it).
 int32_t kk_wordbreaker_segment(kk_wordbreaker *breaker, const uint16_t *text, int32_t length,
                                int32_t *ends, int32_t *statuses, int32_t *error);
 
