@@ -160,6 +160,8 @@ public final class Searcher {
     var analyzerForSnippets: Analyzer { analyzer }
     /// Postings lists opened by the current query.
     private var budget = CursorBudget()
+    /// Dictionary prefix scans made by the current query, for its second matching pass.
+    private var prefixTerms = PrefixTerms()
     /// Positive terms of the current query with score parts still to be counted (see `refine`).
     private var pending: [PendingTerm] = []
     /// Adjacent terms of an AND whose proximity bonus is still to be counted.
@@ -206,9 +208,10 @@ public final class Searcher {
         var options = options
         if Self.positiveTermCount(query) < 2 { options.proximity = false }
         budget = CursorBudget()
+        prefixTerms = PrefixTerms()
         pending = []
         pairs = []
-        defer { pending = []; pairs = [] }
+        defer { pending = []; pairs = []; prefixTerms = PrefixTerms() }
         var explanations: [UInt32: [String]] = [:]
         var highlights: [String] = []
         var result: ScoredDocs
@@ -353,7 +356,8 @@ public final class Searcher {
     /// A term's matches in each of `fields`, literal and (unless exact) number-aware.
     private func matchTerm(_ analyzed: AnalyzedText, fields: [Int], options: SearchOptions, lazyAlignment: Bool,
                            collectStarts: Bool, within: [UInt32]? = nil, budget: CursorBudget) throws -> [FieldMatches] {
-        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget)
+        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget,
+                                  prefixTerms: prefixTerms)
         let pieces = options.exact ? nil : NumberPieces(analyzed)
         var perField: [FieldMatches] = []
         for field in fields {

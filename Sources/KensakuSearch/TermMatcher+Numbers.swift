@@ -18,7 +18,7 @@ extension TermMatcher {
             if run.count == 1 {
                 var cursors: [PostingsCursor] = []
                 var total = 0
-                for (_, info) in try index.terms(withPrefix: key(run[0])) {
+                for (_, info) in try terms(withPrefix: key(run[0])) {
                     cursors.append(try cursor(info))
                     total += info.totalFreq
                 }
@@ -48,7 +48,7 @@ extension TermMatcher {
         var infos: [TermInfo] = []
         if before {
             let prefix = [c].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
-            for (key, info) in try index.terms(withPrefix: prefix) {
+            for (key, info) in try terms(withPrefix: prefix) {
                 let second = Array(String(decoding: key.dropFirst(prefix.count), as: UTF8.self).utf16)
                 if second.count == 1 && JapaneseNumbers.startCharacters.contains(second[0]) { infos.append(info) }
             }
@@ -141,7 +141,7 @@ extension TermMatcher {
                 var cursors: [PostingsCursor] = []
                 var lengths: [UInt32] = []
                 var total = 0
-                for (key, info) in try index.terms(withPrefix: prefix) {
+                for (key, info) in try terms(withPrefix: prefix) {
                     guard let length = UInt32(String(decoding: key.dropFirst(prefix.count), as: UTF8.self)) else { continue }
                     cursors.append(try cursor(info))
                     lengths.append(length)

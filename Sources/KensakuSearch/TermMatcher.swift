@@ -20,6 +20,25 @@ final class CursorBudget: @unchecked Sendable {
     }
 }
 
+/// The dictionary entries under each key prefix a search has read, kept for the rest of that
+/// search: a one-character term (or one next to a number) opens every gram that starts with
+/// the character, often hundreds, and the second matching pass (``Searcher``'s `refine`)
+/// needs the same entries again. Used by ``TermMatcher/plan(_:field:)`` and
+/// ``TermMatcher/numberPlan(_:field:)``, which run on the searching thread (only matching is
+/// split between threads).
+final class PrefixTerms: @unchecked Sendable {
+    private var entries: [[UInt8]: [(key: [UInt8], info: TermInfo)]] = [:]
+
+    /// Every term that starts with `prefix`, in key order.
+    /// - Complexity: a dictionary scan the first time, a hash lookup after.
+    func terms(withPrefix prefix: [UInt8], in index: IndexReader) throws(IndexError) -> [(key: [UInt8], info: TermInfo)] {
+        if let cached = entries[prefix] { return cached }
+        let found = try index.terms(withPrefix: prefix).map { (key: $0.0, info: $0.1) }
+        entries[prefix] = found
+        return found
+    }
+}
+
 /// Per-field matches of one term: the docs whose normalized field text contains the term's
 /// normalized text, with the occurrence count and the word-aligned occurrence count.
 struct FieldMatches {
@@ -52,12 +71,21 @@ struct TermMatcher {
     static let maxStarts = 32
     /// Postings lists the whole query may open (shared by its terms).
     let budget: CursorBudget
+    /// Prefix scans of the dictionary already made by this search.
+    let prefixTerms: PrefixTerms
 
-    init(index: IndexReader, wordsOnly: Bool, collectStarts: Bool = false, budget: CursorBudget = CursorBudget()) {
+    init(index: IndexReader, wordsOnly: Bool, collectStarts: Bool = false, budget: CursorBudget = CursorBudget(),
+         prefixTerms: PrefixTerms = PrefixTerms()) {
         self.index = index
         self.wordsOnly = wordsOnly
         self.collectStarts = collectStarts
         self.budget = budget
+        self.prefixTerms = prefixTerms
+    }
+
+    /// Every term that starts with `prefix` (see ``PrefixTerms``).
+    func terms(withPrefix prefix: [UInt8]) throws(IndexError) -> [(key: [UInt8], info: TermInfo)] {
+        try prefixTerms.terms(withPrefix: prefix, in: index)
     }
 
     /// A cursor over `info`'s postings, counted against the query's budget.
