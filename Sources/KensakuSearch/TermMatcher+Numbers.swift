@@ -32,7 +32,7 @@ extension TermMatcher {
                 guard let info = try index.lookup(key(gram)) else { return nil }
                 infos.append(info)
             }
-            for b in Self.cheapestCover(infos.map(\.totalFreq)) {
+            for b in Self.coveringBigrams(infos) {
                 sources.append(Source(offset: UInt32(bigrams[bigrams.startIndex + b].start),
                                       cursors: [try cursor(infos[b])], totalFreq: infos[b].totalFreq))
             }

@@ -2,7 +2,7 @@ import Foundation
 import KensakuTestSupport
 import KensakuAnalysis
 import KensakuCorpus
-import KensakuIndex
+@testable import KensakuIndex
 @testable import KensakuSearch
 import Testing
 
@@ -153,5 +153,21 @@ extension SearchInternalsTests {
         let chosen = TermMatcher.cheapestCover(costs)
         #expect(chosen == expected)
         for c in 0...costs.count { #expect(chosen.contains(c) || chosen.contains(c - 1), "character \(c) uncovered") }
+    }
+}
+
+extension SearchInternalsTests {
+    /// (docFreq, totalFreq) per bigram of a run, and the bigrams matched.
+    @Test("The matched bigrams: the cheapest cover, plus the rarest bigram when it is in at most half the docs", arguments: [
+        ([(50, 100), (5, 10), (50, 100)], [0, 2, 1]),  // 活保 in 生活保護: added
+        ([(50, 100), (25, 10), (50, 100)], [0, 2, 1]),  // exactly half: added
+        ([(50, 100), (26, 10), (50, 100)], [0, 2]),  // more than half: not worth its positions
+        ([(5, 10), (50, 1000), (50, 100)], [0, 2]),  // the rarest is in the cover already
+        ([(7, 70)], [0]),
+        ([(9, 90), (3, 30)], [0, 1]),
+    ])
+    func coveringBigrams(stats: [(Int, Int)], expected: [Int]) {
+        let infos = stats.map { TermInfo(docFreq: $0.0, totalFreq: $0.1, postingsOffset: 0, postingsLength: 0) }
+        #expect(TermMatcher.coveringBigrams(infos) == expected.sorted())
     }
 }
