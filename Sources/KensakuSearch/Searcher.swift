@@ -300,7 +300,15 @@ public final class Searcher {
             var result = positives.isEmpty ? allDocs() : try evaluate(positives[0], options: options, explanations: &explanations, highlights: &highlights, positive: positive)
             for part in positives.dropFirst() {
                 if result.docs.isEmpty { break }
-                let next = try evaluate(part, options: options, explanations: &explanations, highlights: &highlights, positive: positive)
+                let next: ScoredDocs
+                if case .term(let field, let text, _) = part {
+                    // Only the docs the AND still holds are scored (its matches are still all
+                    // found: the term's document frequency is over the whole index).
+                    next = try evaluateTerm(field: field, text: text, options: options, explanations: &explanations,
+                                            highlights: &highlights, positive: positive, scoring: result.docs)
+                } else {
+                    next = try evaluate(part, options: options, explanations: &explanations, highlights: &highlights, positive: positive)
+                }
                 let previousTerm = result.lastTerm
                 result = ScoredDocs.and(result, next)
                 if let a = previousTerm, let b = next.lastTerm, !result.docs.isEmpty {
@@ -435,8 +443,10 @@ public final class Searcher {
         return positions.map { $0.sorted() }
     }
 
+    /// A term's docs and scores; with `scoring` (increasing), only its docs among those (the
+    /// others could not survive the AND being evaluated), its idf still from all its docs.
     private func evaluateTerm(field name: String?, text: String, options: SearchOptions, explanations: inout [UInt32: [String]],
-                              highlights: inout [String], positive: Bool) throws -> ScoredDocs {
+                              highlights: inout [String], positive: Bool, scoring: [UInt32]? = nil) throws -> ScoredDocs {
         let fields = try termFields(name)
         let analyzed = analyzer.analyze(text)
         guard !analyzed.grams.isEmpty else { return ScoredDocs() }
@@ -445,7 +455,7 @@ public final class Searcher {
         // counted later, for the docs that can reach the top (see `refine`).
         let lazy = !options.explain
         let proximity = options.proximity && positive
-        let perField = try matchTerm(analyzed, fields: fields, options: options, lazyAlignment: lazy,
+        var perField = try matchTerm(analyzed, fields: fields, options: options, lazyAlignment: lazy,
                                      collectStarts: proximity && !lazy, budget: budget)
         var union = ScoredDocs()
         let matched = perField.filter { !$0.docs.isEmpty }
@@ -456,6 +466,11 @@ public final class Searcher {
         }
         // Score with the term's document frequency over all its fields.
         let idf = options.bm25.idf(documentCount: index.documentCount, docFreq: union.docs.count)
+        // (Restricting costs a pass over the matches: worth it when most of them go.)
+        if let scoring, union.docs.count > 2 * scoring.count {
+            union.docs = TermMatcher.intersect(union.docs, scoring)
+            perField = perField.map { $0.restricted(to: union.docs) }
+        }
         var scores = [Double](repeating: 0, count: union.docs.count)
         var slack: [Double] = []
         var pendingFields: [PendingTerm.Field] = []

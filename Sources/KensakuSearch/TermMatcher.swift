@@ -52,6 +52,23 @@ struct FieldMatches {
     /// `aligned` holds 0 for occurrences whose alignment was not computed yet (see
     /// ``TermMatcher/match(_:field:lazyAlignment:within:)``): the true count is between 0 and the frequency.
     var alignmentPending = false
+
+    /// These matches in `docs` (increasing) only.
+    /// - Complexity: O(matches + docs).
+    func restricted(to docs: [UInt32]) -> FieldMatches {
+        var out = FieldMatches(field: field, alignmentPending: alignmentPending)
+        var j = 0
+        for (i, doc) in self.docs.enumerated() {
+            while j < docs.count && docs[j] < doc { j += 1 }
+            if j == docs.count { break }
+            guard docs[j] == doc else { continue }
+            out.docs.append(doc)
+            out.frequencies.append(frequencies[i])
+            out.aligned.append(aligned[i])
+            if !starts.isEmpty { out.starts.append(starts[i]) }
+        }
+        return out
+    }
 }
 
 /// Finds every occurrence of a term through the gram postings, checking positions, and
