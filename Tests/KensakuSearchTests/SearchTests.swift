@@ -171,3 +171,27 @@ extension SearchInternalsTests {
         #expect(TermMatcher.coveringBigrams(infos) == expected.sorted())
     }
 }
+
+extension SearchInternalsTests {
+    @Test("Field matches restricted to a doc set keep their counts and starts in step", arguments: [
+        ([1, 4, 9, 12], [0, 4, 5, 12, 13], [4, 12]),
+        ([1, 4, 9], [], []),
+        ([], [1, 2], []),
+        ([3, 5], [1, 3, 5, 7], [3, 5]),
+        ([2, 8], [9, 10], []),
+    ])
+    func restricted(docs: [UInt32], to keep: [UInt32], expected: [UInt32]) {
+        var matches = FieldMatches(field: 1)
+        matches.docs = docs
+        matches.frequencies = docs.map { $0 * 10 }
+        matches.aligned = docs.map { $0 * 100 }
+        matches.starts = docs.map { [$0, $0 + 1] }
+        matches.alignmentPending = true
+        let out = matches.restricted(to: keep)
+        #expect(out.field == 1 && out.alignmentPending)
+        #expect(out.docs == expected)
+        #expect(out.frequencies == expected.map { $0 * 10 })
+        #expect(out.aligned == expected.map { $0 * 100 })
+        #expect(out.starts == expected.map { [$0, $0 + 1] })
+    }
+}
