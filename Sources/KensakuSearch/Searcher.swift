@@ -530,11 +530,14 @@ public final class Searcher {
     /// Every score is a lower bound with a slack to its upper bound. θ is the `window`-th best
     /// lower bound; a doc whose upper bound reaches θ may belong in the window, so its pending
     /// terms are matched again on it alone (with alignment and match starts), which makes its
-    /// score exact, and θ is taken again, until no doc with slack reaches it. A round takes at
-    /// most `window` docs (doubling each round), those with the highest upper bounds: once
-    /// they are exact, θ is usually high enough to rule out most of the rest. So a few dozen
-    /// docs are matched again instead of reading the match positions of every matching doc.
-    /// Docs left with slack rank below the window whatever their alignment.
+    /// score exact, and θ is taken again, until no doc with slack reaches it. The first round
+    /// takes at most `window` docs, those with the highest upper bounds, and each next one four
+    /// times as many: once they are exact, θ is usually high enough to rule out most of the
+    /// rest. So a few dozen docs are matched again instead of reading the match positions of
+    /// every matching doc. (A round opens its terms' postings lists again, hundreds for a lone
+    /// character: growing by 4 rather than 2 took 税 from 5 rounds to 3 and 14% fewer
+    /// instructions, the other measure queries unchanged.) Docs left with slack rank below
+    /// the window whatever their alignment.
     private func refine(_ result: inout ScoredDocs, window: Int, options: SearchOptions) throws {
         guard !pending.isEmpty, !result.slack.isEmpty, window > 0 else { return }
         let bm25 = options.bm25
@@ -553,7 +556,7 @@ public final class Searcher {
                 let upper = candidates.map { result.scores[$0] + result.slack[$0] }
                 candidates = TopK.select(upper, count: batch).map { candidates[$0] }.sorted()
             }
-            batch = batch < Int.max / 2 ? 2 * batch : Int.max
+            batch = batch < Int.max / 4 ? 4 * batch : Int.max
             let docs = candidates.map { result.docs[$0] }
             var delta = [Double](repeating: 0, count: docs.count)
             var starts: [Int: [[UInt32]]] = [:]
