@@ -6,8 +6,9 @@
 /// `4j + k` of the block. A block takes exactly `16·w` bytes, and four values decode at once
 /// with 128-bit vector shifts. Short runs (a position block's exception high bits) use the
 /// plain layout, `bits(v, w)`: value `i` at bits `i·w ..< (i+1)·w`, in `⌈n·w/8⌉` bytes.
+@usableFromInline
 enum BitPacking {
-    static let blockSize = 128
+    @usableFromInline static let blockSize = 128
 
     /// Bits needed for the largest value (0 for an all-zero block).
     @inline(__always)
