@@ -63,8 +63,6 @@ public struct QueryParser {
 
     private static func isSpace(_ code: UInt32) -> Bool { code == 0x20 || code == 0x09 || code == 0x0A || code == 0x0D || code == 0x3000 }
 
-    private static func isSpace(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\n" || c == "\r" || c == "\r\n" || c == "\u{3000}" }
-
     /// Whether character `i` is the ASCII character `c`.
     @inline(__always)
     private func at(_ i: Int, _ c: Unicode.Scalar) -> Bool { codes[i] == c.value }
@@ -145,7 +143,9 @@ public struct QueryParser {
             }
             guard index < chars.count else { throw QueryError(message: "unbalanced '\"'", column: open + 1) }
             index += 1
-            guard text.contains(where: { !Self.isSpace($0) }) else { throw QueryError(message: "empty phrase", column: open + 1) }
+            guard codes[(open + 1)..<(index - 1)].contains(where: { !Self.isSpace($0) }) else {
+                throw QueryError(message: "empty phrase", column: open + 1)
+            }
             try count(text, column: open + 1)
             return .term(field: field, text: text, phrase: true)
         }

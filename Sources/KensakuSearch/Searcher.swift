@@ -289,26 +289,23 @@ public final class Searcher {
         ScoredDocs(docs: (0..<UInt32(index.documentCount)).map { $0 }, scores: Array(repeating: 0, count: index.documentCount))
     }
 
+    /// The query's docs and scores. With `scoring` (increasing; an AND's docs so far), a term
+    /// scores only its docs among those (see ``evaluateTerm``); other queries score all theirs.
     private func evaluate(_ query: Query, options: SearchOptions, explanations: inout [UInt32: [String]],
-                          highlights: inout [String], positive: Bool) throws -> ScoredDocs {
+                          highlights: inout [String], positive: Bool, scoring: [UInt32]? = nil) throws -> ScoredDocs {
         switch query {
         case .term(let field, let text, _):
             return try evaluateTerm(field: field, text: text, options: options, explanations: &explanations,
-                                    highlights: &highlights, positive: positive)
+                                    highlights: &highlights, positive: positive, scoring: scoring)
         case .and(let parts):
             let positives = parts.filter { if case .not = $0 { false } else { true } }
             var result = positives.isEmpty ? allDocs() : try evaluate(positives[0], options: options, explanations: &explanations, highlights: &highlights, positive: positive)
             for part in positives.dropFirst() {
                 if result.docs.isEmpty { break }
-                let next: ScoredDocs
-                if case .term(let field, let text, _) = part {
-                    // Only the docs the AND still holds are scored (its matches are still all
-                    // found: the term's document frequency is over the whole index).
-                    next = try evaluateTerm(field: field, text: text, options: options, explanations: &explanations,
-                                            highlights: &highlights, positive: positive, scoring: result.docs)
-                } else {
-                    next = try evaluate(part, options: options, explanations: &explanations, highlights: &highlights, positive: positive)
-                }
+                // Only the docs the AND still holds are scored (a term's matches are still all
+                // found: its document frequency is over the whole index).
+                let next = try evaluate(part, options: options, explanations: &explanations, highlights: &highlights,
+                                        positive: positive, scoring: result.docs)
                 let previousTerm = result.lastTerm
                 result = ScoredDocs.and(result, next)
                 if let a = previousTerm, let b = next.lastTerm, !result.docs.isEmpty {
