@@ -131,29 +131,43 @@ public struct PostingsCursor {
             let freqsAt = r.offset
             _ = try r.bytes(BitPacking.byteCount(width: tw))
             let base = bytes.baseAddress!
-            blockData.withUnsafeMutableBufferPointer {
-                BitPacking.unpackBlock(base + docsAt, width: dw, into: $0.baseAddress!)
-                BitPacking.unpackBlock(base + freqsAt, width: tw, into: $0.baseAddress! + BitPacking.blockSize)
+            // Sums the deltas and checks them in one pass: docs increase strictly (every delta
+            // ≥ 1 but doc 0's), the sum (in 64 bits: no wrap) stays below the document count,
+            // and no tf − 1 is 2³² − 1 (tf would wrap to 0).
+            let ok = blockData.withUnsafeMutableBufferPointer { data in
+                let d = data.baseAddress!
+                BitPacking.unpackBlock(base + docsAt, width: dw, into: d)
+                BitPacking.unpackBlock(base + freqsAt, width: tw, into: d + BitPacking.blockSize)
+                var sum = UInt64(previousLastDoc)
+                var zero: UInt32 = b == 0 ? 0 : d[0] == 0 ? 1 : 0
+                var wrap: UInt32 = 0
+                for i in 0..<BitPacking.blockSize {
+                    let delta = d[i]
+                    if i > 0 { zero |= delta == 0 ? 1 : 0 }
+                    sum &+= UInt64(delta)
+                    d[i] = UInt32(truncatingIfNeeded: sum)
+                    let tf = d[BitPacking.blockSize &+ i] &+ 1
+                    wrap |= tf == 0 ? 1 : 0
+                    d[BitPacking.blockSize &+ i] = tf
+                }
+                return zero | wrap == 0 && sum < UInt64(documentCount)
             }
-            for i in 0..<count {
-                current &+= blockData[i]
-                blockData[i] = current
-                blockData[BitPacking.blockSize + i] &+= 1
-            }
+            guard ok else { throw corrupt("doc ids out of order or range", nextDocsOffset) }
+            current = blockData[count - 1]
         } else {
             for i in 0..<count {
                 current &+= UInt32(truncatingIfNeeded: try r.varint())
                 blockData[i] = current
                 blockData[BitPacking.blockSize + i] = UInt32(try r.varint(max: 1 << 30))
             }
-        }
-        // Docs must increase strictly and stay below the document count.
-        var last: Int64 = b == 0 ? -1 : Int64(previousLastDoc)
-        for i in 0..<count {
-            guard Int64(blockData[i]) > last, Int(blockData[i]) < documentCount, blockData[BitPacking.blockSize + i] > 0 else {
-                throw corrupt("doc ids out of order or range", nextDocsOffset)
+            // Docs must increase strictly and stay below the document count.
+            var last: Int64 = b == 0 ? -1 : Int64(previousLastDoc)
+            for i in 0..<count {
+                guard Int64(blockData[i]) > last, Int(blockData[i]) < documentCount, blockData[BitPacking.blockSize + i] > 0 else {
+                    throw corrupt("doc ids out of order or range", nextDocsOffset)
+                }
+                last = Int64(blockData[i])
             }
-            last = Int64(blockData[i])
         }
         nextDocsOffset = r.offset
         previousLastDoc = current

@@ -20,6 +20,12 @@ struct PostingsRoundTripTests {
         /// tf 1...300, geometric gaps (mean 40), as in text: many exceptions, so that blocks
         /// map them rather than list them.
         case geometricGaps
+        /// tf 8...40, a first position up to 5 000, gaps 1...3: a few docs a position block,
+        /// each read by decoding only its rows, with a few listed exceptions (first deltas).
+        case shortDocs
+        /// tf 1...12, geometric gaps (mean 40): a dozen docs a position block, read row by
+        /// row, with mapped exceptions.
+        case shortGeometric
 
         var testDescription: String { rawValue }
     }
@@ -59,6 +65,8 @@ struct PostingsRoundTripTests {
             let tf: Int
             switch shape {
             case .bigFirstTinyRest: tf = Int.random(in: 0..<10, using: &g) == 0 ? Int.random(in: 1...300, using: &g) : Int.random(in: 1...3, using: &g)
+            case .shortDocs: tf = Int.random(in: 8...40, using: &g)
+            case .shortGeometric: tf = Int.random(in: 1...12, using: &g)
             default: tf = Int.random(in: 1...300, using: &g)
             }
             p.freqs.append(UInt32(tf))
@@ -69,15 +77,16 @@ struct PostingsRoundTripTests {
             case .bigGaps: position = UInt32.random(in: 0...1_000_000, using: &g)
             case .bigFirstTinyRest: position = UInt32.random(in: 0...2_000_000, using: &g)
             case .huge: position = UInt32.random(in: 0...(3 << 30), using: &g)
-            case .geometricGaps: position = UInt32.random(in: 0...100_000, using: &g)
+            case .geometricGaps, .shortGeometric: position = UInt32.random(in: 0...100_000, using: &g)
+            case .shortDocs: position = UInt32.random(in: 0...5_000, using: &g)
             }
             for k in 0..<tf {
                 if k > 0 {
                     switch shape {
-                    case .tinyGaps, .bigFirstTinyRest: position += UInt32.random(in: 1...3, using: &g)
+                    case .tinyGaps, .bigFirstTinyRest, .shortDocs: position += UInt32.random(in: 1...3, using: &g)
                     case .bigGaps: position += UInt32.random(in: 1...200_000, using: &g)
                     case .huge: position += UInt32.random(in: 1...(1 << 20), using: &g)
-                    case .geometricGaps: position += 1 + UInt32(-40 * log(Double.random(in: Double.ulpOfOne..<1, using: &g)))
+                    case .geometricGaps, .shortGeometric: position += 1 + UInt32(-40 * log(Double.random(in: Double.ulpOfOne..<1, using: &g)))
                     }
                 }
                 p.positions.append(position)
@@ -285,6 +294,49 @@ struct PostingsRoundTripTests {
             try cursor.positions(into: &decoded)
             #expect(decoded == p.positions)
         }
+    }
+
+    /// Ways a packed doc block (128 docs) can break the doc-id rules while every byte decodes.
+    enum BadDocBlock: String, CaseIterable, CustomTestStringConvertible {
+        /// One doc twice (a zero delta).
+        case repeatedDoc
+        /// The second block's docs (256...510) in an index of 300 documents.
+        case beyondDocumentCount
+        /// The second block's first doc repeats the first block's last (its delta is 0).
+        case repeatedAcrossBlocks
+
+        var testDescription: String { rawValue }
+    }
+
+    @Test("A packed doc block that breaks the doc-id rules is a typed corrupt error", arguments: BadDocBlock.allCases)
+    func badDocBlock(_ bad: BadDocBlock) throws {
+        var docs = (0..<256).map { 2 * UInt32($0) }
+        let freqs = [UInt32](repeating: 1, count: 256)
+        var documentCount = 600
+        switch bad {
+        case .repeatedDoc: docs[64] = docs[63]
+        case .beyondDocumentCount: documentCount = 300
+        case .repeatedAcrossBlocks: docs[128] = docs[127]
+        }
+        let positions = [UInt32](repeating: 3, count: 256)
+        var encoder = PostingsEncoder()
+        var bytes: [UInt8] = []
+        let lengths = [UInt32](repeating: 10, count: documentCount)
+        lengths.withUnsafeBufferPointer { encoder.encode(docs: docs, freqs: freqs, positions: positions, lengths: $0, into: &bytes) }
+        let error = bytes.withUnsafeBytes { raw -> IndexError? in
+            do throws(IndexError) {
+                var cursor = try PostingsCursor(raw, docFreq: docs.count, file: "test", fileOffset: 0, documentCount: documentCount)
+                while cursor.doc != PostingsCursor.exhausted { try cursor.next() }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        guard case .corrupt(_, _, let reason)? = error else {
+            Issue.record("expected a corrupt error, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("doc ids"))
     }
 
     @Test("Random corruption of encoded postings throws or reads garbage, never traps", arguments: [129, 1000])
