@@ -16,9 +16,13 @@ extension TermMatcher {
             let run = Array(grams[runStart...i])
             runStart = i + 1
             if run.count == 1 {
+                // Reserved: appending hundreds of 200-byte cursors one by one regrows and
+                // copies the array again and again (税: 15% of its instructions).
+                let found = try terms(withPrefix: key(run[0]))
                 var cursors: [PostingsCursor] = []
+                cursors.reserveCapacity(found.count)
                 var total = 0
-                for (_, info) in try terms(withPrefix: key(run[0])) {
+                for (_, info) in found {
                     cursors.append(try cursor(info))
                     total += info.totalFreq
                 }
@@ -125,6 +129,7 @@ extension TermMatcher {
                         adjacentCache[cacheKey] = infos
                     }
                     var cursors: [PostingsCursor] = []
+                    cursors.reserveCapacity(infos.count)
                     for info in infos { cursors.append(try cursor(info)) }
                     sources = cursors.isEmpty ? nil : [Source(offset: 0, cursors: cursors, totalFreq: infos.reduce(0) { $0 + $1.totalFreq })]
                     shift = before ? 0 : 1
@@ -138,10 +143,12 @@ extension TermMatcher {
                 shifts.append(shift)
             case .number(let value):
                 let prefix = TermKey.make(field: field, kind: .number, term: value + "#")
+                let found = try terms(withPrefix: prefix)
                 var cursors: [PostingsCursor] = []
+                cursors.reserveCapacity(found.count)
                 var lengths: [UInt32] = []
                 var total = 0
-                for (key, info) in try terms(withPrefix: prefix) {
+                for (key, info) in found {
                     guard let length = UInt32(String(decoding: key.dropFirst(prefix.count), as: UTF8.self)) else { continue }
                     cursors.append(try cursor(info))
                     lengths.append(length)
