@@ -9,7 +9,7 @@ public struct AnalyzerSettings: Sendable, Hashable, Codable {
     /// text produces.
     public var rulesVersion: Int = AnalyzerSettings.currentRulesVersion
 
-    public static let currentRulesVersion = 4
+    public static let currentRulesVersion = 5
 
     public init(locale: String = "ja", foldHiraganaToKatakana: Bool = false) {
         self.locale = locale

@@ -15,7 +15,7 @@ import Foundation
 /// Only real numbers count. A run of kanji numerals that is a single character (一 in 一般,
 /// 統一, 一部, 一時; 参 in 参加) is a number only after 第 or before a counter
 /// (``counters``); a run that starts with 万, 億 or 兆 (万一) or that is not a well-formed
-/// numeral (七五三) is not a number.
+/// numeral (七五三; 十500, 2.5十: see ``parseGeneral(_:_:_:)``) is not a number.
 ///
 /// Era years: 明治, 大正, 昭和, 平成 or 令和, then a number or 元, then 年, give a second token
 /// whose value is the Gregorian year, spanning the era name and the number (平成二十三 → 2011).
@@ -60,6 +60,60 @@ public enum JapaneseNumbers {
     public static let startCharacters: Set<UInt16> = numerals.union(eras.map { $0.name[0] })
     /// The characters a recognized number can end with: a numeral, or 元 (平成元).
     public static let endCharacters: Set<UInt16> = numerals.union([gen])
+
+    /// The characters a recognized number of canonical value `value` can start with: a zero
+    /// (leading zeros: 025, 〇五), the value's leading digit in ASCII or kanji (二, 弐, 貳), 十 百
+    /// 千 and their variants when that digit is 1 (十五, 百万), and the first character of an era
+    /// name when the value is a year of that era (平成二十三 → 2011). Exact because numerals
+    /// are well formed: what follows a unit is smaller than the unit, so nothing after the first
+    /// character carries into the leading digit (see ``parseGeneral(_:_:_:)``). A subset of
+    /// ``startCharacters``.
+    public static func startCharacters(value: String) -> Set<UInt16> {
+        guard let lead = value.utf16.first, isASCIIDigit(lead) else { return startCharacters }
+        var set = zeroCharacters
+        set.insert(lead)
+        set.formUnion(digitCharacters[Int(lead - 0x30)])
+        if lead == 0x31 { set.formUnion(smallUnits.keys) }
+        if let year = Int(value) {
+            for era in eras where year >= era.start && year < era.start + era.last { set.insert(era.name[0]) }
+        }
+        return set
+    }
+
+    /// The characters a recognized number of canonical value `value` can end with. For an
+    /// integer: its last digit in ASCII or kanji; 0 (25.0 is 25); 万 億 兆 (1.2345万 is 12345);
+    /// when the last digit is 0, a zero and 十 百 千 too (二十, 三百); and for a year of an era,
+    /// what the era's year number can end with, or 元 (平成元年). Every other value (a
+    /// decimal, or beyond `Int`) can end with any of ``endCharacters``.
+    public static func endCharacters(value: String) -> Set<UInt16> {
+        guard !value.contains("."), let year = Int(value), year >= 0 else { return endCharacters }
+        var set = integerEndCharacters(year)
+        for era in eras where year >= era.start && year < era.start + era.last {
+            let number = year - era.start + 1
+            set.formUnion(integerEndCharacters(number))
+            if number == 1 { set.insert(gen) }
+        }
+        return set
+    }
+
+    /// See ``endCharacters(value:)``: the ending characters of a written integer `value`.
+    private static func integerEndCharacters(_ value: Int) -> Set<UInt16> {
+        let digit = value % 10
+        var set: Set<UInt16> = [0x30, UInt16(0x30 + digit)]
+        set.formUnion(digitCharacters[digit])
+        set.formUnion(largeUnits.keys)
+        if digit == 0 {
+            set.formUnion(zeroCharacters)
+            set.formUnion(smallUnits.keys)
+        }
+        return set
+    }
+
+    /// 0, 〇 and 零.
+    static let zeroCharacters: Set<UInt16> = [0x30, 0x3007, 0x96F6]
+
+    /// The kanji of each digit (0: 〇 零, 1: 一 壱 壹, …).
+    static let digitCharacters: [Set<UInt16>] = (0...9).map { d in Set(digits.filter { $0.value == d }.keys) }
     static let numerals: Set<UInt16> = Set((0x30...0x39).map { UInt16($0) }).union(digits.keys).union(smallUnits.keys).union(largeUnits.keys)
 
     static let dai: UInt16 = 0x7B2C  // 第
@@ -182,14 +236,24 @@ public enum JapaneseNumbers {
             return kanjiDigits.count > 38 ? nil : canonical(kanjiDigits.reduce(Decimal(0)) { $0 * 10 + Decimal(digits[$1]!) })
         }
         // Positional: sections of up to 千, joined by 万 億 兆; digits may be ASCII (with , and .).
+        // Well formed (rules version 5): what follows a unit is smaller than it, so the first
+        // character says the value's leading digit and the last its last digit (see
+        // ``startCharacters(value:)``). An ASCII number after a unit is below the smallest unit
+        // so far (十5, 10万2500; not 十500 or 二十500), an ASCII coefficient after the first is a
+        // digit before 十 百 千 and below 10000 before 万 億 兆 (25百万 and 1億2000万, not
+        // 1億20000万), and a decimal is the whole run or comes just before the one 万 億 兆
+        // that ends it (1.2万; not 2.5十 or 1.2万5).
         var total = Decimal(0)
         var section = Decimal(0)
         var current: Decimal?
+        var currentIsASCII = false
         var lastLarge = Int.max
         var lastSmall = Int.max
+        var decimal = false
         var i = 0
         while i < run.count {
             let c = run[i]
+            let first = i == 0
             if isASCIIDigit(c) {
                 guard current == nil else { return nil }
                 var text = ""
@@ -198,22 +262,36 @@ public enum JapaneseNumbers {
                     i += 1
                 }
                 guard text.filter({ $0 == "." }).count <= 1, let value = Decimal(string: text) else { return nil }
+                decimal = text.contains(".")
+                if decimal {
+                    // The whole run, or before the 万 億 兆 that ends it.
+                    guard first, i == run.count || (i == run.count - 1 && largeUnits[run[i]] != nil) else { return nil }
+                }
+                // After a unit: the ones of what came before, below the smallest unit so far.
+                if !first, value >= Decimal(min(lastSmall, lastLarge)) { return nil }
                 current = value
+                currentIsASCII = !first
                 continue
             }
             if let d = digits[c] {
                 guard current == nil else { return nil }  // two digits in a row: 七五三
                 current = Decimal(d)
+                currentIsASCII = false
             } else if let unit = smallUnits[c] {
                 guard unit < lastSmall else { return nil }  // 百千 is not a number
+                if decimal { return nil }
+                if currentIsASCII, let c = current, c >= 10 { return nil }
                 section += (current ?? 1) * Decimal(unit)
                 current = nil
+                currentIsASCII = false
                 lastSmall = unit
             } else if let unit = largeUnits[c] {
                 guard unit < lastLarge, current != nil || section != 0 else { return nil }
+                if currentIsASCII, let c = current, section + c >= 10_000 { return nil }
                 total += (section + (current ?? 0)) * Decimal(unit)
                 section = 0
                 current = nil
+                currentIsASCII = false
                 lastSmall = Int.max
                 lastLarge = unit
             } else {

@@ -45,19 +45,20 @@ extension TermMatcher {
     }
 
     /// The dictionary entries of the bigrams that find a one-character text piece `c` next to
-    /// a number: `c` + a character a number can start with (`before`), or a character a number
-    /// can end with + `c` (after; their positions are one before `c`'s). Exact: a number next
-    /// to `c` makes one of these bigrams.
-    func adjacentTerms(_ c: UInt16, field: Int, before: Bool) throws(IndexError) -> [TermInfo] {
+    /// a number: `c` + a character the number can start with (`before`), or a character it can
+    /// end with + `c` (after; their positions are one before `c`'s), of `allowed`
+    /// (``JapaneseNumbers/startCharacters(value:)`` or ``JapaneseNumbers/endCharacters(value:)``).
+    /// Exact: a number next to `c` makes one of these bigrams.
+    func adjacentTerms(_ c: UInt16, field: Int, before: Bool, allowed: Set<UInt16>) throws(IndexError) -> [TermInfo] {
         var infos: [TermInfo] = []
         if before {
             let prefix = [c].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
             for (key, info) in try terms(withPrefix: prefix) {
                 let second = Array(String(decoding: key.dropFirst(prefix.count), as: UTF8.self).utf16)
-                if second.count == 1 && JapaneseNumbers.startCharacters.contains(second[0]) { infos.append(info) }
+                if second.count == 1 && allowed.contains(second[0]) { infos.append(info) }
             }
         } else {
-            for x in JapaneseNumbers.endCharacters.sorted() {
+            for x in allowed.sorted() {
                 let key = [x, c].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
                 if let info = try index.lookup(key) { infos.append(info) }
             }
@@ -104,7 +105,7 @@ extension TermMatcher {
         var textLengths: [UInt32] = []
         // Added to a text piece's positions: 1 where its source is the bigram ending on it.
         var shifts: [UInt32] = []
-        var adjacentCache: [UInt32: [TermInfo]] = [:]
+        var adjacentCache: [String: [TermInfo]] = [:]
         for (p, piece) in pieces.pieces.enumerated() {
             switch piece {
             case .text(let units):
@@ -119,13 +120,17 @@ extension TermMatcher {
                     // and a character a number starts with, not every bigram it starts. After
                     // one (条, 年): the bigrams of a character a number ends with and it, one
                     // position before it. (Looked up once a query for a repeated piece.)
+                    // Only the characters a number of this value can start or end with: for 第25条,
+                    // 第2 第二 第弐 … and 5条 五条 …, not 第一 or 三条 (most of the work).
                     let before = isNumber(p + 1)
-                    let cacheKey = UInt32(units[0]) << 1 | (before ? 1 : 0)
+                    guard case .number(let value) = pieces.pieces[before ? p + 1 : p - 1] else { return nil }
+                    let cacheKey = "\(units[0]) \(before) \(value)"
                     let infos: [TermInfo]
                     if let known = adjacentCache[cacheKey] {
                         infos = known
                     } else {
-                        infos = try adjacentTerms(units[0], field: field, before: before)
+                        let allowed = before ? JapaneseNumbers.startCharacters(value: value) : JapaneseNumbers.endCharacters(value: value)
+                        infos = try adjacentTerms(units[0], field: field, before: before, allowed: allowed)
                         adjacentCache[cacheKey] = infos
                     }
                     var cursors: [PostingsCursor] = []
