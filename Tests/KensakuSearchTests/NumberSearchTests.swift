@@ -112,7 +112,17 @@ struct NumberOracleTests {
             let digits = Array(String(n)).map { Int(String($0))! }
             let kanji = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"]
             let wide = ["０", "１", "２", "３", "４", "５", "６", "７", "８", "９"]
+            func positional(_ n: Int, _ numerals: [String], _ units: [String]) -> String {
+                // 千 百 十 with an implicit 1 (百二十 = 120), as in 第百二十五条.
+                var out = ""
+                for (k, unit) in [(1000, units[2]), (100, units[1]), (10, units[0])] where n / k % 10 > 0 {
+                    out += (n / k % 10 == 1 ? "" : numerals[n / k % 10]) + unit
+                }
+                return out + (n % 10 == 0 ? "" : numerals[n % 10])
+            }
             switch style {
+            case 4: return positional(n, kanji, ["十", "百", "千"])   // 千二百五
+            case 5: return positional(n, ["〇", "壱", "弐", "参", "四", "五", "六", "七", "八", "九"], ["拾", "百", "千"])  // 弐拾五
             case 0: return String(n)                                  // 25
             case 1: return digits.map { wide[$0] }.joined()           // ２５
             case 2: return digits.map { kanji[$0] }.joined()          // 二五
@@ -123,7 +133,9 @@ struct NumberOracleTests {
             }
         }
         func phrase() -> String {
-            let form = form(Int.random(in: 1...30, using: &rng), Int.random(in: 0...3, using: &rng))
+            // Values up to 30, and a few with 百 and 千 (whose kanji forms start with a unit).
+            let n = Bool.random(using: &rng) ? Int.random(in: 1...30, using: &rng) : [100, 105, 120, 125, 1000, 1020, 1200].randomElement(using: &rng)!
+            let form = form(n, n > 30 ? [0, 1, 4, 5].randomElement(using: &rng)! : Int.random(in: 0...5, using: &rng))
             return ["第\(form)条", "\(form)年", "平成\(form)年", "昭和\(form)年", form, "第\(form)", "\(form)条の", "同\(form)項"]
                 .randomElement(using: &rng)!
         }
