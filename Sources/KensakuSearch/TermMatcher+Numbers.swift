@@ -190,6 +190,10 @@ extension TermMatcher {
         // Exhausted is UInt32.max: without a range, `target < upper` is `target != exhausted`.
         let upper = range?.upperBound ?? PostingsCursor.exhausted
         var next = 0  // into `within`
+        // Per-doc buffers, kept from doc to doc.
+        var chains: [(start: UInt32, end: UInt32)] = []
+        var joined: [(start: UInt32, end: UInt32)] = []
+        var starts: [UInt32] = []
         outer: while target < upper {
             if let within, !Self.advance(&target, within: within, next: &next) { break }
             for (p, s) in flat {
@@ -199,45 +203,51 @@ extension TermMatcher {
                     continue outer
                 }
             }
-            var chains: [(start: UInt32, end: UInt32)] = []
+            chains.removeAll(keepingCapacity: true)
             try Self.numberOccurrences(&pieceSources[anchor][0], lengths: pieceLengths[anchor], doc: target, &scratch)
             for (start, end) in scratch.occurrences { chains.append((start, end)) }
             for p in pieceSources.indices.dropFirst(anchor + 1) where !chains.isEmpty {
                 if pieceLengths[p].isEmpty {
                     // Text: it must start where the chain ends.
                     chains.sort { $0.end < $1.end }
-                    scratch.required = chains.map(\.end)
+                    scratch.required.removeAll(keepingCapacity: true)
+                    for chain in chains { scratch.required.append(chain.end) }
                     try Self.keepTextStarts(&pieceSources[p], shift: shifts[p], doc: target, &scratch)
-                    chains = Self.extend(chains, kept: scratch.required, key: { $0.end }) { ($0.start, $0.end + textLengths[p]) }
+                    Self.extend(chains, kept: scratch.required, key: { $0.end }, step: { ($0.start, $0.end + textLengths[p]) }, into: &joined)
+                    swap(&chains, &joined)
                 } else {
                     try Self.numberOccurrences(&pieceSources[p][0], lengths: pieceLengths[p], doc: target, &scratch)
-                    var joined: [(start: UInt32, end: UInt32)] = []
+                    joined.removeAll(keepingCapacity: true)
                     for chain in chains {
                         for (start, end) in scratch.occurrences where start == chain.end { joined.append((chain.start, end)) }
                     }
-                    chains = joined
+                    swap(&chains, &joined)
                 }
             }
             for p in pieceSources.indices.prefix(anchor).reversed() where !chains.isEmpty {
                 if pieceLengths[p].isEmpty {
                     // Text: it must end where the chain starts.
                     let length = textLengths[p]
-                    chains = chains.filter { $0.start >= length }.sorted { $0.start < $1.start }
-                    scratch.required = chains.map { $0.start - length }
+                    chains.removeAll { $0.start < length }
+                    chains.sort { $0.start < $1.start }
+                    scratch.required.removeAll(keepingCapacity: true)
+                    for chain in chains { scratch.required.append(chain.start - length) }
                     try Self.keepTextStarts(&pieceSources[p], shift: shifts[p], doc: target, &scratch)
-                    chains = Self.extend(chains, kept: scratch.required, key: { $0.start - length }) { ($0.start - length, $0.end) }
+                    Self.extend(chains, kept: scratch.required, key: { $0.start - length }, step: { ($0.start - length, $0.end) }, into: &joined)
+                    swap(&chains, &joined)
                 } else {
                     try Self.numberOccurrences(&pieceSources[p][0], lengths: pieceLengths[p], doc: target, &scratch)
-                    var joined: [(start: UInt32, end: UInt32)] = []
+                    joined.removeAll(keepingCapacity: true)
                     for chain in chains {
                         for (start, end) in scratch.occurrences where end == chain.start { joined.append((start, chain.end)) }
                     }
-                    chains = joined
+                    swap(&chains, &joined)
                 }
             }
             if !chains.isEmpty {
                 // Distinct match starts (several number lengths can make several chains).
-                var starts = chains.map(\.start)
+                starts.removeAll(keepingCapacity: true)
+                for chain in chains { starts.append(chain.start) }
                 starts.sort()
                 Self.keepDistinct(&starts)
                 result.docs.append(target)
@@ -278,10 +288,14 @@ extension TermMatcher {
 
     /// Keeps the distinct values ≥ `minimum` of increasing `values`, in order. - Complexity: O(n).
     static func keepDistinct(_ values: inout [UInt32], atLeast minimum: UInt32 = 0) {
-        var distinct = 0
-        for i in values.indices where values[i] >= minimum && (distinct == 0 || values[i] != values[distinct - 1]) {
-            values[distinct] = values[i]
-            distinct += 1
+        // In place through one buffer (indexing the array checked its uniqueness on every write).
+        let distinct = values.withUnsafeMutableBufferPointer { v in
+            var distinct = 0
+            for i in v.indices where v[i] >= minimum && (distinct == 0 || v[i] != v[distinct - 1]) {
+                v[distinct] = v[i]
+                distinct += 1
+            }
+            return distinct
         }
         values.removeLast(values.count - distinct)
     }
@@ -342,9 +356,11 @@ extension TermMatcher {
     }
 
     /// The chains (sorted by `key`) whose `key` is in `kept` (increasing), each changed by `step`.
+    /// (`out` is emptied first, its capacity kept from doc to doc.)
+    @inline(__always)
     static func extend(_ chains: [(start: UInt32, end: UInt32)], kept: [UInt32], key: ((start: UInt32, end: UInt32)) -> UInt32,
-                       step: ((start: UInt32, end: UInt32)) -> (UInt32, UInt32)) -> [(start: UInt32, end: UInt32)] {
-        var out: [(start: UInt32, end: UInt32)] = []
+                       step: ((start: UInt32, end: UInt32)) -> (UInt32, UInt32), into out: inout [(start: UInt32, end: UInt32)]) {
+        out.removeAll(keepingCapacity: true)
         var j = 0
         for chain in chains {
             let k = key(chain)
@@ -354,7 +370,6 @@ extension TermMatcher {
                 out.append((start, end))
             }
         }
-        return out
     }
 
     /// Literal and number-aware matches together: a doc's count is the larger of the two, its
