@@ -209,7 +209,8 @@ extension TermMatcher {
             for p in pieceSources.indices.dropFirst(anchor + 1) where !chains.isEmpty {
                 if pieceLengths[p].isEmpty {
                     // Text: it must start where the chain ends.
-                    chains.sort { $0.end < $1.end }
+                    // (Usually sorted already: one written length, one cursor.)
+                    if !Self.isSorted(chains, by: { $0.end }) { chains.sort { $0.end < $1.end } }
                     scratch.required.removeAll(keepingCapacity: true)
                     for chain in chains { scratch.required.append(chain.end) }
                     try Self.keepTextStarts(&pieceSources[p], shift: shifts[p], doc: target, &scratch)
@@ -229,7 +230,7 @@ extension TermMatcher {
                     // Text: it must end where the chain starts.
                     let length = textLengths[p]
                     chains.removeAll { $0.start < length }
-                    chains.sort { $0.start < $1.start }
+                    if !Self.isSorted(chains, by: { $0.start }) { chains.sort { $0.start < $1.start } }
                     scratch.required.removeAll(keepingCapacity: true)
                     for chain in chains { scratch.required.append(chain.start - length) }
                     try Self.keepTextStarts(&pieceSources[p], shift: shifts[p], doc: target, &scratch)
@@ -248,7 +249,7 @@ extension TermMatcher {
                 // Distinct match starts (several number lengths can make several chains).
                 starts.removeAll(keepingCapacity: true)
                 for chain in chains { starts.append(chain.start) }
-                starts.sort()
+                if !Self.isSorted(starts, by: { $0 }) { starts.sort() }
                 Self.keepDistinct(&starts)
                 result.docs.append(target)
                 result.frequencies.append(UInt32(starts.count))
@@ -283,7 +284,7 @@ extension TermMatcher {
             try source.cursors[c].positions(into: &scratch.positions)
             for start in scratch.positions { scratch.occurrences.append((start, start + lengths[c])) }
         }
-        if source.cursors.count > 1 { scratch.occurrences.sort { $0.0 < $1.0 } }
+        if source.cursors.count > 1 && !isSorted(scratch.occurrences, by: { $0.0 }) { scratch.occurrences.sort { $0.0 < $1.0 } }
     }
 
     /// Keeps the distinct values ≥ `minimum` of increasing `values`, in order. - Complexity: O(n).
@@ -326,7 +327,7 @@ extension TermMatcher {
                 let n = try sources[k].cursors[c].positions(into: &scratch.positions, at: 0)
                 Self.appendAligned(scratch.required, scratch.positions, count: n, offset: offset, into: &scratch.found)
             }
-            scratch.found.sort()
+            if !isSorted(scratch.found, by: { $0 }) { scratch.found.sort() }
             swap(&scratch.required, &scratch.found)
         }
     }
@@ -356,6 +357,20 @@ extension TermMatcher {
     }
 
     /// The chains (sorted by `key`) whose `key` is in `kept` (increasing), each changed by `step`.
+    /// Whether `values` are in increasing order of `key` (ties allowed). - Complexity: O(n),
+    /// against a sort's O(n log n) and closure calls for lists that are nearly always sorted.
+    @inline(__always)
+    static func isSorted<T>(_ values: [T], by key: (T) -> UInt32) -> Bool {
+        values.withUnsafeBufferPointer { v in
+            var i = 1
+            while i < v.count {
+                if key(v[i]) < key(v[i - 1]) { return false }
+                i += 1
+            }
+            return true
+        }
+    }
+
     /// (`out` is emptied first, its capacity kept from doc to doc.)
     @inline(__always)
     static func extend(_ chains: [(start: UInt32, end: UInt32)], kept: [UInt32], key: ((start: UInt32, end: UInt32)) -> UInt32,
