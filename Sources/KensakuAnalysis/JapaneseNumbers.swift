@@ -249,7 +249,6 @@ public enum JapaneseNumbers {
         var currentIsASCII = false
         var lastLarge = Int.max
         var lastSmall = Int.max
-        var decimal = false
         var i = 0
         while i < run.count {
             let c = run[i]
@@ -262,8 +261,7 @@ public enum JapaneseNumbers {
                     i += 1
                 }
                 guard text.filter({ $0 == "." }).count <= 1, let value = Decimal(string: text) else { return nil }
-                decimal = text.contains(".")
-                if decimal {
+                if text.contains(".") {
                     // The whole run, or before the 万 億 兆 that ends it.
                     guard first, i == run.count || (i == run.count - 1 && largeUnits[run[i]] != nil) else { return nil }
                 }
@@ -279,7 +277,6 @@ public enum JapaneseNumbers {
                 currentIsASCII = false
             } else if let unit = smallUnits[c] {
                 guard unit < lastSmall else { return nil }  // 百千 is not a number
-                if decimal { return nil }
                 if currentIsASCII, let c = current, c >= 10 { return nil }
                 section += (current ?? 1) * Decimal(unit)
                 current = nil
