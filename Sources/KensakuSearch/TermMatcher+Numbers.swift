@@ -356,7 +356,6 @@ extension TermMatcher {
         }
     }
 
-    /// The chains (sorted by `key`) whose `key` is in `kept` (increasing), each changed by `step`.
     /// Whether `values` are in increasing order of `key` (ties allowed). - Complexity: O(n),
     /// against a sort's O(n log n) and closure calls for lists that are nearly always sorted.
     @inline(__always)
@@ -371,7 +370,8 @@ extension TermMatcher {
         }
     }
 
-    /// (`out` is emptied first, its capacity kept from doc to doc.)
+    /// The chains (sorted by `key`) whose `key` is in `kept` (increasing), each changed by `step`,
+    /// into `out` (emptied first, its capacity kept from doc to doc).
     @inline(__always)
     static func extend(_ chains: [(start: UInt32, end: UInt32)], kept: [UInt32], key: ((start: UInt32, end: UInt32)) -> UInt32,
                        step: ((start: UInt32, end: UInt32)) -> (UInt32, UInt32), into out: inout [(start: UInt32, end: UInt32)]) {
