@@ -15,17 +15,24 @@ import KensakuCorpus
 struct InMemorySegment {
     var terms = TermInterner()
     var pool = PostingsPool()
-    var lastDoc: [UInt32] = []
-    /// Entries in each term's stream: its documents, plus the further parts of spilled ones.
-    var entries: [UInt32] = []
+    /// Everything inverting reads and writes for a term, in one record: a document touches
+    /// thousands of terms at random places, and each separate array would cost a cache miss.
+    struct TermState {
+        var stream: PostingsPool.Stream
+        /// The last document with an entry in the stream.
+        var lastDoc: UInt32 = 0
+        /// Entries in the stream: its documents, plus the further parts of spilled ones.
+        var entries: UInt32 = 0
+        /// While a part is appended: the term's occurrences, then its bucket's end.
+        var count: Int32 = 0
+    }
+    private(set) var states: [TermState] = []
     var documents = 0
     private var shortTerms = ShortTermTable()
     private var tokenTerms: [Int32] = []
     private var tokenPositions: [UInt32] = []
-    private var counts: [Int32] = []
     private var touched: [Int32] = []
     private var grouped: [UInt32] = []
-    private var scratch: [UInt8] = []
 
     /// Frees the postings pool; the segment is empty afterwards.
     mutating func release() {
@@ -35,7 +42,7 @@ struct InMemorySegment {
 
     /// Heap bytes held: postings pool, term tables and per-document token buffers.
     var memoryBytes: Int {
-        terms.memoryBytes + pool.memoryBytes + shortTerms.memoryBytes + lastDoc.capacity * 12 + counts.capacity * 4
+        terms.memoryBytes + pool.memoryBytes + shortTerms.memoryBytes + states.capacity * MemoryLayout<TermState>.stride
             + tokenTerms.capacity * 4 + tokenPositions.capacity * 4 + grouped.capacity * 4
     }
     /// No document ended and no part of one was spilled since the last flush.
@@ -90,49 +97,63 @@ struct InMemorySegment {
     /// positionDelta × tf)` a term to its stream.
     private mutating func appendPart(_ doc: UInt32) {
         let termCount = terms.count
-        if lastDoc.count < termCount {
-            lastDoc.append(contentsOf: repeatElement(0, count: termCount - lastDoc.count))
-            entries.append(contentsOf: repeatElement(0, count: termCount - entries.count))
-            counts.append(contentsOf: repeatElement(0, count: termCount - counts.count))
-            pool.ensure(termCount - 1)
-        }
-        touched.removeAll(keepingCapacity: true)
-        for id in tokenTerms {
-            let i = Int(id)
-            if counts[i] == 0 { touched.append(id) }
-            counts[i] += 1
-        }
-        // Bucket starts, in first-seen order.
-        var offset: Int32 = 0
-        for id in touched {
-            let c = counts[Int(id)]
-            counts[Int(id)] = offset
-            offset += c
+        if states.count < termCount {
+            states.reserveCapacity(termCount)
+            for _ in states.count..<termCount { states.append(TermState(stream: pool.makeStream())) }
         }
         if grouped.count < tokenPositions.count { grouped = [UInt32](repeating: 0, count: tokenPositions.count) }
-        for (k, id) in tokenTerms.enumerated() {
-            let i = Int(id)
-            grouped[Int(counts[i])] = tokenPositions[k]
-            counts[i] += 1
+        // Work on locals (uniquely referenced: no copy, no exclusivity checks in the loops).
+        var states = self.states, touched = self.touched, grouped = self.grouped, pool = self.pool
+        self.states = []
+        self.touched = []
+        self.grouped = []
+        self.pool = PostingsPool()
+        defer {
+            self.states = states
+            self.touched = touched
+            self.grouped = grouped
+            self.pool = pool
         }
-        var start = 0
-        for id in touched {
-            let i = Int(id)
-            let end = Int(counts[i])
-            scratch.removeAll(keepingCapacity: true)
-            VarInt.append(doc - lastDoc[i], to: &scratch)
-            VarInt.append(UInt32(end - start), to: &scratch)
-            var previous: UInt32 = 0
-            for k in start..<end {
-                let position = grouped[k]
-                VarInt.append(position - previous, to: &scratch)
-                previous = position
+        touched.removeAll(keepingCapacity: true)
+        states.withUnsafeMutableBufferPointer { states in
+            grouped.withUnsafeMutableBufferPointer { grouped in
+                for id in tokenTerms {
+                    let i = Int(id)
+                    if states[i].count == 0 { touched.append(id) }
+                    states[i].count += 1
+                }
+                // Bucket starts, in first-seen order.
+                var offset: Int32 = 0
+                for id in touched {
+                    let c = states[Int(id)].count
+                    states[Int(id)].count = offset
+                    offset += c
+                }
+                for (k, id) in tokenTerms.enumerated() {
+                    let i = Int(id)
+                    grouped[Int(states[i].count)] = tokenPositions[k]
+                    states[i].count += 1
+                }
+                var start = 0
+                for id in touched {
+                    let i = Int(id)
+                    let end = Int(states[i].count)
+                    var stream = states[i].stream
+                    pool.appendVarint(&stream, doc - states[i].lastDoc)
+                    pool.appendVarint(&stream, UInt32(end - start))
+                    var previous: UInt32 = 0
+                    for k in start..<end {
+                        let position = grouped[k]
+                        pool.appendVarint(&stream, position - previous)
+                        previous = position
+                    }
+                    states[i].stream = stream
+                    states[i].lastDoc = doc
+                    states[i].entries += 1
+                    states[i].count = 0
+                    start = end
+                }
             }
-            scratch.withUnsafeBufferPointer { pool.append(i, $0) }
-            lastDoc[i] = doc
-            entries[i] += 1
-            counts[i] = 0
-            start = end
         }
         tokenTerms.removeAll(keepingCapacity: true)
         tokenPositions.removeAll(keepingCapacity: true)
@@ -173,9 +194,9 @@ struct InMemorySegment {
             let key = keys[keyStart[id]..<keyStart[id + 1]]
             VarInt.append(key.count, to: &out)
             out.append(contentsOf: key)
-            VarInt.append(entries[id], to: &out)
+            VarInt.append(states[id].entries, to: &out)
             stream.removeAll(keepingCapacity: true)
-            pool.stream(id, into: &stream)
+            pool.read(states[id].stream, into: &stream)
             VarInt.append(stream.count, to: &out)
             out.append(contentsOf: stream)
             if out.count > 1 << 20 {

@@ -92,19 +92,24 @@ struct TermInterner {
 }
 
 /// Open addressing from packed 64-bit keys (terms of up to three UTF-16 units) to term ids.
+/// A key and its id share a slot (one cache line for a lookup): with hundreds of thousands
+/// of grams the table is far larger than the caches, and a lookup is bound by its misses.
 struct ShortTermTable {
-    private var keys: [UInt64]
-    private var ids: [Int32]
+    private struct Slot {
+        var key: UInt64
+        /// -1 for an empty slot.
+        var id: Int32
+    }
+    private var slots: [Slot]
     private var mask: Int
     private var count = 0
 
     init(capacity: Int = 1 << 16) {
-        keys = [UInt64](repeating: 0, count: capacity)
-        ids = [Int32](repeating: -1, count: capacity)
+        slots = [Slot](repeating: Slot(key: 0, id: -1), count: capacity)
         mask = capacity - 1
     }
 
-    var memoryBytes: Int { keys.count * 12 }
+    var memoryBytes: Int { slots.count * MemoryLayout<Slot>.stride }
 
     @inline(__always)
     private static func slot(_ key: UInt64, _ mask: Int) -> Int {
@@ -113,30 +118,30 @@ struct ShortTermTable {
 
     @inline(__always)
     func find(_ key: UInt64) -> Int32? {
-        var s = Self.slot(key, mask)
-        while true {
-            let id = ids[s]
-            if id < 0 { return nil }
-            if keys[s] == key { return id }
-            s = (s + 1) & mask
+        slots.withUnsafeBufferPointer { slots in
+            var s = Self.slot(key, mask)
+            while true {
+                let slot = slots[s]
+                if slot.id < 0 { return nil }
+                if slot.key == key { return slot.id }
+                s = (s + 1) & mask
+            }
         }
     }
 
     mutating func insert(_ key: UInt64, _ id: Int32) {
-        if (count + 1) * 2 > keys.count { grow() }
+        if (count + 1) * 2 > slots.count { grow() }
         var s = Self.slot(key, mask)
-        while ids[s] >= 0 { s = (s + 1) & mask }
-        keys[s] = key
-        ids[s] = id
+        while slots[s].id >= 0 { s = (s + 1) & mask }
+        slots[s] = Slot(key: key, id: id)
         count += 1
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldIDs = ids
-        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        ids = [Int32](repeating: -1, count: oldKeys.count * 2)
-        mask = keys.count - 1
+        let old = slots
+        slots = [Slot](repeating: Slot(key: 0, id: -1), count: old.count * 2)
+        mask = slots.count - 1
         count = 0
-        for i in oldKeys.indices where oldIDs[i] >= 0 { insert(oldKeys[i], oldIDs[i]) }
+        for slot in old where slot.id >= 0 { insert(slot.key, slot.id) }
     }
 }
