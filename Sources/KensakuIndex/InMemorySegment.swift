@@ -97,10 +97,9 @@ struct InMemorySegment {
     /// positionDelta × tf)` a term to its stream.
     private mutating func appendPart(_ doc: UInt32) {
         let termCount = terms.count
-        if states.count < termCount {
-            states.reserveCapacity(termCount)
-            for _ in states.count..<termCount { states.append(TermState(stream: pool.makeStream())) }
-        }
+        // (Appending one at a time grows the array geometrically; reserving exactly termCount
+        // on every document would copy it every time.)
+        while states.count < termCount { states.append(TermState(stream: pool.makeStream())) }
         if grouped.count < tokenPositions.count { grouped = [UInt32](repeating: 0, count: tokenPositions.count) }
         // Work on locals (uniquely referenced: no copy, no exclusivity checks in the loops).
         var states = self.states, touched = self.touched, grouped = self.grouped, pool = self.pool
