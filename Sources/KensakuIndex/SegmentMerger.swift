@@ -56,25 +56,38 @@ struct SegmentMerger {
         var docs: [UInt32] = []
         var freqs: [UInt32] = []
         var positionStart: [Int] = []
+        /// Scratch, longer than needed: entry `i`'s positions are
+        /// `positions[positionStart[i] ..< positionStart[i] + freqs[i]]`.
         var positions: [UInt32] = []
 
         mutating func decode(_ stream: UnsafeRawBufferPointer, entries: Int, file: String) throws(IndexError) {
             docs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
             positionStart.removeAll(keepingCapacity: true)
-            positions.removeAll(keepingCapacity: true)
+            docs.reserveCapacity(entries)
+            freqs.reserveCapacity(entries)
+            positionStart.reserveCapacity(entries)
+            // A position takes at least one byte of the stream: its length bounds their number.
+            if positions.count < stream.count {
+                positions = [UInt32](repeating: 0, count: stream.count)
+            }
             var r = ByteReader(stream, file: file)
             var doc: UInt32 = 0
-            for _ in 0..<entries {
-                doc &+= UInt32(truncatingIfNeeded: try r.varint())
-                let tf = try r.varint(max: 1 << 30)
-                docs.append(doc)
-                freqs.append(UInt32(tf))
-                positionStart.append(positions.count)
-                var position: UInt32 = 0
-                for _ in 0..<tf {
-                    position &+= UInt32(truncatingIfNeeded: try r.varint())
-                    positions.append(position)
+            var count = 0
+            try positions.withUnsafeMutableBufferPointer { (out) throws(IndexError) in
+                for _ in 0..<entries {
+                    doc &+= UInt32(truncatingIfNeeded: try r.varint())
+                    let tf = try r.varint(max: 1 << 30)
+                    guard tf <= out.count - count else { throw r.corrupt("\(tf) positions in what is left of a \(stream.count)-byte stream") }
+                    docs.append(doc)
+                    freqs.append(UInt32(tf))
+                    positionStart.append(count)
+                    var position: UInt32 = 0
+                    for _ in 0..<tf {
+                        position &+= UInt32(truncatingIfNeeded: try r.varint())
+                        out[count] = position
+                        count += 1
+                    }
                 }
             }
         }
