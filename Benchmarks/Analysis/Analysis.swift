@@ -16,6 +16,11 @@
 //
 // The analyzer is called as the index builder calls it (`offsets: false`: terms and positions
 // without the map back to source bytes, which only snippets and highlights need).
+//
+// Besides the analyzer on one and two threads, two references: raw ICU on one thread (every
+// document whole, nothing else), and the ceiling of memoization: ICU alone, on two threads, on
+// only the text that a memo shared by both threads and never cleared would leave it. No
+// analyzer built on ICU and exact-repeat memoization can beat the ceiling here.
 
 import Benchmark
 import Foundation
@@ -162,14 +167,14 @@ func splitAtLines(_ piece: [UInt8], size: Int) -> [[UInt8]] {
 }
 
 /// Hands out the chunks of one iteration to the threads that ask first.
-final class ChunkQueue: @unchecked Sendable {
+final class WorkQueue<Chunk>: @unchecked Sendable {
     private let lock = NSLock()
-    private let chunks: [[UInt8]]
+    private let chunks: [Chunk]
     private var next = 0
 
-    init(_ chunks: [[UInt8]]) { self.chunks = chunks }
+    init(_ chunks: [Chunk]) { self.chunks = chunks }
 
-    func take() -> [UInt8]? {
+    func take() -> Chunk? {
         lock.withLock {
             guard next < chunks.count else { return nil }
             defer { next += 1 }
@@ -188,8 +193,14 @@ final class Run: @unchecked Sendable {
     /// ICU's word breaker alone, on the documents already decoded to UTF-16 (not timed): no
     /// normalization, grams, numbers, memo or katakana repair.
     let raw: Bool
+    /// ICU's word breaker alone, on both cores, on only the text that a memo shared by the
+    /// threads and never cleared would still send to ICU (see ``MemoLeftovers``): the most that
+    /// memoizing exact repeats can give, whatever the analyzer's own code costs.
+    let ceiling: Bool
     private(set) var analyzers: [Analyzer] = []
     private(set) var breaker: WordBreaker?
+    /// One word breaker a thread, for `ceiling`.
+    private(set) var breakers: [WordBreaker] = []
     /// `batches` decoded to UTF-16, for `raw`.
     private(set) var unitBatches: [[[UInt16]]] = []
     /// What iteration `i` analyzes: whole documents (or their 1 MB parts) for one thread, and
@@ -201,26 +212,39 @@ final class Run: @unchecked Sendable {
     private var cpuSeconds = 0.0
     private var checksum = 0
 
-    init(threads: Int, memoize: Bool, raw: Bool = false) {
+    /// For `ceiling`: each iteration's runs of clauses left to ICU, and the input bytes they stand for.
+    private(set) var leftovers: [(runs: [[UInt16]], bytes: Int)] = []
+
+    init(threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false) {
         self.threads = threads
         self.memoize = memoize
         self.raw = raw
+        self.ceiling = ceiling
     }
 
     /// Loads the corpus and makes the analyzers (not timed).
-    static func prepare(threads: Int, memoize: Bool, raw: Bool = false) throws {
+    static func prepare(threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false) throws {
         try Corpus.shared.load()
         let documents = Corpus.shared.documents
         print("Analysis: \(documents.count) documents, \(documents.reduce(0) { $0 + $1.count }) bytes of \(corpusURL.lastPathComponent); "
               + "ICU \(ICU.version), analyzer \(AnalyzerSettings().summary)")
-        let run = Run(threads: threads, memoize: memoize, raw: raw)
+        let run = Run(threads: threads, memoize: memoize, raw: raw, ceiling: ceiling)
         run.batches = makeBatches(documents, size: batchBytes)
+        if ceiling {
+            var leftovers = try MemoLeftovers()
+            run.leftovers = try run.batches.map { batch in
+                (try batch.flatMap { try leftovers.runs(of: $0) }, batch.reduce(0) { $0 + $1.count })
+            }
+            print("Analysis: a memo shared by both threads and never cleared leaves \(leftovers.leftUnits) of \(leftovers.allUnits) "
+                  + "UTF-16 units (\(Double(1000 * leftovers.leftUnits / max(leftovers.allUnits, 1)) / 10)%) to ICU")
+        }
         if raw {
             run.unitBatches = run.batches.map { $0.map { Array(String(decoding: $0, as: UTF8.self).utf16) } }
             run.breaker = try WordBreaker(locale: AnalyzerSettings().locale)
         }
         if threads > 1 { run.batches = run.batches.map { $0.flatMap { splitAtLines($0, size: 32_768) } } }
         run.analyzers = try (0..<threads).map { _ in try Analyzer() }
+        run.breakers = try (0..<threads).map { _ in try WordBreaker(locale: AnalyzerSettings().locale) }
         current = run
     }
 
@@ -254,13 +278,45 @@ final class Run: @unchecked Sendable {
     func iterate(_ benchmark: Benchmark) {
         let batch = nextBatch()
         let work = batches[batch]
-        let bytes = work.reduce(0) { $0 + $1.count }
+        let bytes = ceiling ? leftovers[batch].bytes : work.reduce(0) { $0 + $1.count }
         let clock = ContinuousClock()
         var tokens = 0
         benchmark.startMeasurement()
         let cpuStart = processCPUSeconds()
         let start = clock.now
-        if let breaker {
+        if ceiling {
+            // The runs in chunks of about 32 KB, taken by the threads in turn.
+            var chunks: [[[UInt16]]] = [[]]
+            var size = 0
+            for run in leftovers[batch].runs {
+                chunks[chunks.count - 1].append(run)
+                size += run.count
+                if size >= 16_384 {
+                    chunks.append([])
+                    size = 0
+                }
+            }
+            let queue = WorkQueue(chunks)
+            let results = Unchecked(value: UnsafeMutableBufferPointer<Int>.allocate(capacity: threads))
+            defer { results.value.deallocate() }
+            let breakers = Unchecked(value: breakers)
+            DispatchQueue.concurrentPerform(iterations: threads) { i in
+                var count = 0
+                while let chunk = queue.take() {
+                    for run in chunk {
+                        run.withUnsafeBufferPointer { units in
+                            do {
+                                try breakers.value[i].segment(units) { _, _, status in count &+= status >= WordStatus.wordLike ? 1 : 0 }
+                            } catch {
+                                fatalError("word breaking failed: \(error)")
+                            }
+                        }
+                    }
+                }
+                results.value[i] = count
+            }
+            tokens = results.value.reduce(0, &+)
+        } else if let breaker {
             for units in unitBatches[batch] {
                 units.withUnsafeBufferPointer { units in
                     do {
@@ -273,7 +329,7 @@ final class Run: @unchecked Sendable {
         } else if threads == 1 {
             tokens = Self.analyze(work, with: analyzers[0], memoize: memoize)
         } else {
-            let queue = ChunkQueue(work)
+            let queue = WorkQueue(work)
             let results = Unchecked(value: UnsafeMutableBufferPointer<Int>.allocate(capacity: threads))
             defer { results.value.deallocate() }
             let analyzers = Unchecked(value: analyzers)
@@ -304,6 +360,41 @@ final class Run: @unchecked Sendable {
     }
 }
 
+/// What a memo of clause segmentations that is shared by every thread and never cleared
+/// would still send to ICU: the clauses (``Analyzer/memoClauses(_:)``) not seen before in the
+/// corpus, or too long to memoize, each consecutive stretch of them as one run (the analyzer
+/// also segments consecutive misses in one ICU call).
+struct MemoLeftovers {
+    private let analyzer: Analyzer
+    private var seen = Set<[UInt16]>()
+    private(set) var allUnits = 0
+    private(set) var leftUnits = 0
+
+    init() throws { analyzer = try Analyzer() }
+
+    /// The runs of `document` (UTF-8) left to ICU.
+    mutating func runs(of document: [UInt8]) throws -> [[UInt16]] {
+        let units = try document.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, memoize: false, offsets: false) }.text.units
+        allUnits += units.count
+        var runs: [[UInt16]] = []
+        var run: [UInt16] = []
+        units.withUnsafeBufferPointer { units in
+            for clause in Analyzer.memoClauses(units) {
+                let text = Array(units[clause])
+                if text.count > Analyzer.memoizedClauseLength || seen.insert(text).inserted {
+                    run += text
+                } else if !run.isEmpty {
+                    runs.append(run)
+                    run = []
+                }
+            }
+        }
+        if !run.isEmpty { runs.append(run) }
+        leftUnits += runs.reduce(0) { $0 + $1.count }
+        return runs
+    }
+}
+
 /// CPU time used by the whole process (all threads) so far, in seconds: with the wall clock it
 /// tells a busy machine (wall ≫ CPU) from a slow analyzer.
 func processCPUSeconds() -> Double {
@@ -326,14 +417,14 @@ let benchmarks: @Sendable () -> Void = {
         return
     }
     let passes = corpusBytes / batchBytes
-    func configuration(_ name: String, threads: Int, memoize: Bool, raw: Bool = false) -> Benchmark.Configuration {
+    func configuration(_ name: String, threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false) -> Benchmark.Configuration {
         .init(
             metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, .cpuTotal],
             timeUnits: .milliseconds,
             warmupIterations: 0,
             maxDuration: .seconds(300),
             maxIterations: passes,
-            setup: { try Run.prepare(threads: threads, memoize: memoize, raw: raw) },
+            setup: { try Run.prepare(threads: threads, memoize: memoize, raw: raw, ceiling: ceiling) },
             teardown: { Run.current.report(name) }
         )
     }
@@ -362,6 +453,15 @@ let benchmarks: @Sendable () -> Void = {
     // out each MB in chunks of at most 32 KB (cut after line breaks), first come first served.
     let dual = "Analyzer (memoize: true), 2 threads"
     Benchmark(dual, configuration: configuration(dual, threads: 2, memoize: true)) { benchmark in
+        Run.current.iterate(benchmark)
+    }
+
+    // (d) The ceiling of (c): ICU alone, on both cores, on only what a memo shared by the
+    // threads and never cleared would leave it (the first occurrence of each clause, in runs).
+    // Throughput counts the input the leftovers stand for, so it reads as analysis MB/s that
+    // no analyzer built on ICU and exact-repeat memoization can pass on this machine.
+    let ceiling = "Ceiling: ICU alone on what a shared, unbounded memo leaves, 2 threads"
+    Benchmark(ceiling, configuration: configuration(ceiling, threads: 2, memoize: true, ceiling: true)) { benchmark in
         Run.current.iterate(benchmark)
     }
 }

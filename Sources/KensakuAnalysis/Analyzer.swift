@@ -74,6 +74,33 @@ public final class Analyzer {
         u == 0x0A || u == 0x3001 || u == 0x3002 || u == 0x300C || u == 0x300D || u == 0x28 || u == 0x29
     }
 
+    /// Whether a clause ends after `units[i]`: after a line break, 、 。 「 」 ( ), unless a mark
+    /// attaches to what follows.
+    @inline(__always)
+    static func endsClause(at i: Int, _ units: UnsafeBufferPointer<UInt16>) -> Bool {
+        endsClause(units[i]) && (i + 1 == units.count || !CharacterClass.attachesToPrevious(units[i + 1]))
+    }
+
+    /// The clauses that the segmentation memo looks up, in order, covering `units` (normalized
+    /// text): ICU's word-break rules break on both sides of a clause end, so each clause
+    /// segments as it does inside the whole text. A clause longer than
+    /// ``memoizedClauseLength`` units always goes to ICU. (For measuring what the memo can
+    /// save; analysis itself finds the clauses as it goes.)
+    /// - Complexity: O(n).
+    public static func memoClauses(_ units: UnsafeBufferPointer<UInt16>) -> [Range<Int>] {
+        var clauses: [Range<Int>] = []
+        var start = 0
+        for i in 0..<units.count where endsClause(at: i, units) {
+            clauses.append(start..<i + 1)
+            start = i + 1
+        }
+        if start < units.count { clauses.append(start..<units.count) }
+        return clauses
+    }
+
+    /// The longest clause (UTF-16 units) that the memo keeps.
+    public static var memoizedClauseLength: Int { SegmentMemo.maxClause }
+
     /// A clause that missed the memo. Consecutive missed clauses are segmented together by
     /// one ICU call (which costs less than one call each), then memoized one by one.
     private struct MissedClause {
@@ -112,9 +139,8 @@ public final class Analyzer {
         let n = units.count
         var i = 0
         while i < n {
-            let u = units[i]
             i += 1
-            if Self.endsClause(u) && (i == n || !CharacterClass.attachesToPrevious(units[i])) {
+            if Self.endsClause(at: i - 1, units) {
                 try segmentClause(units, start, i, &missed, &packed, &replayed, into: &raw)
                 start = i
             }

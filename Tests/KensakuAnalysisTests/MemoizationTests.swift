@@ -81,6 +81,29 @@ struct MemoizationTests {
         #expect(stats.hits > 0)
     }
 
+    /// `Analyzer.memoClauses` (what benchmarks measure the memo by) cuts the text where the
+    /// analyzer looks clauses up: as many lookups as clauses short enough to memoize.
+    @Test("memoClauses are the clauses the memo looks up", arguments: [21, 22] as [UInt64])
+    func memoClausesMatchLookups(seed: UInt64) throws {
+        var texts = RandomText.samples(seed: seed, count: 100, maxLength: 300)
+        texts += Self.clauseEnds.map { "これは\($0)\u{3099}あ\($0)い" }
+        texts.append(String(repeating: "人身取引対策行動計画", count: 80) + "、短い。")
+        for text in texts {
+            let analyzer = try Analyzer()
+            let analyzed = try analyzeBytes(text, analyzer: analyzer)
+            let units = analyzed.text.units
+            let clauses = units.withUnsafeBufferPointer { Analyzer.memoClauses($0) }
+            var end = 0
+            for clause in clauses {
+                #expect(clause.lowerBound == end && !clause.isEmpty)
+                end = clause.upperBound
+            }
+            #expect(end == units.count)
+            let lookups = analyzer.memoStatistics.hits + analyzer.memoStatistics.misses
+            #expect(lookups == clauses.filter { $0.count <= Analyzer.memoizedClauseLength }.count, "\(scalarDump(text.prefix(40)))")
+        }
+    }
+
     @Test("memo hits replay the same tokens")
     func memoHits() throws {
         let analyzer = try Analyzer()
