@@ -27,7 +27,9 @@ let package = Package(
             name: "CKensakuZ",
             linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]
         ),
-        .target(name: "KensakuAnalysis", dependencies: ["CKensakuICU"]),
+        // ThreadSanitizer annotations for the standard library's Mutex (no-ops otherwise).
+        .target(name: "CKensakuSync"),
+        .target(name: "KensakuAnalysis", dependencies: ["CKensakuICU", "CKensakuSync"]),
         .target(name: "KensakuCorpus", dependencies: ["KensakuAnalysis", "CKensakuZ"]),
         .target(name: "KensakuIndex", dependencies: ["KensakuAnalysis", "KensakuCorpus", "CKensakuZ"]),
         .target(name: "KensakuSearch", dependencies: ["KensakuAnalysis", "KensakuIndex"]),

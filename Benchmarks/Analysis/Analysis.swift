@@ -223,7 +223,7 @@ final class Run: @unchecked Sendable {
     }
 
     /// Loads the corpus and makes the analyzers (not timed).
-    static func prepare(threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false) throws {
+    static func prepare(threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false, shared: Bool = false) throws {
         try Corpus.shared.load()
         let documents = Corpus.shared.documents
         print("Analysis: \(documents.count) documents, \(documents.reduce(0) { $0 + $1.count }) bytes of \(corpusURL.lastPathComponent); "
@@ -243,7 +243,8 @@ final class Run: @unchecked Sendable {
             run.breaker = try WordBreaker(locale: AnalyzerSettings().locale)
         }
         if threads > 1 { run.batches = run.batches.map { $0.flatMap { splitAtLines($0, size: 32_768) } } }
-        run.analyzers = try (0..<threads).map { _ in try Analyzer() }
+        let memo = shared ? SharedSegmentMemo() : nil
+        run.analyzers = try (0..<threads).map { _ in try Analyzer(sharedMemo: memo) }
         run.breakers = try (0..<threads).map { _ in try WordBreaker(locale: AnalyzerSettings().locale) }
         current = run
     }
@@ -417,14 +418,15 @@ let benchmarks: @Sendable () -> Void = {
         return
     }
     let passes = corpusBytes / batchBytes
-    func configuration(_ name: String, threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false) -> Benchmark.Configuration {
+    func configuration(_ name: String, threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false,
+                       shared: Bool = false) -> Benchmark.Configuration {
         .init(
             metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, .cpuTotal],
             timeUnits: .milliseconds,
             warmupIterations: 0,
             maxDuration: .seconds(300),
             maxIterations: passes,
-            setup: { try Run.prepare(threads: threads, memoize: memoize, raw: raw, ceiling: ceiling) },
+            setup: { try Run.prepare(threads: threads, memoize: memoize, raw: raw, ceiling: ceiling, shared: shared) },
             teardown: { Run.current.report(name) }
         )
     }
@@ -449,10 +451,18 @@ let benchmarks: @Sendable () -> Void = {
         Run.current.iterate(benchmark)
     }
 
-    // (c) The full analyzer on both cores: two threads, each with its own analyzer, sharing
-    // out each MB in chunks of at most 32 KB (cut after line breaks), first come first served.
+    // (c) The full analyzer on both cores, as the index builder runs it: two threads, each with
+    // its own analyzer, the two sharing one memo (`SharedSegmentMemo`), sharing out each MB in
+    // chunks of at most 32 KB (cut after line breaks), first come first served.
     let dual = "Analyzer (memoize: true), 2 threads"
-    Benchmark(dual, configuration: configuration(dual, threads: 2, memoize: true)) { benchmark in
+    Benchmark(dual, configuration: configuration(dual, threads: 2, memoize: true, shared: true)) { benchmark in
+        Run.current.iterate(benchmark)
+    }
+
+    // (c') As (c), each analyzer with a memo of its own: each thread then segments the clauses
+    // that only the other one has seen.
+    let dualPrivate = "Analyzer (memoize: true), 2 threads, private memos"
+    Benchmark(dualPrivate, configuration: configuration(dualPrivate, threads: 2, memoize: true)) { benchmark in
         Run.current.iterate(benchmark)
     }
 

@@ -10,25 +10,34 @@
 ///   character by the grams that start with it.
 ///
 /// An analyzer holds an ICU break iterator and a segmentation memo: it is not thread-safe,
-/// so each thread makes its own.
+/// so each thread makes its own. The analyzers of several threads may share one memo
+/// (``SharedSegmentMemo``), so that a clause one thread segmented is replayed in the others.
 public final class Analyzer {
     public let settings: AnalyzerSettings
     private let breaker: WordBreaker
     private var normalizer = Normalizer()
-    private var memo = SegmentMemo()
+    private var memo: SegmentMemo
+    private let sharedMemo: SharedSegmentMemo?
+    private var memoHits = 0
+    private var memoMisses = 0
     // Buffers reused across calls.
     private var rawBuffer: [TokenSpan] = []
     private var missedBuffer: [MissedClause] = []
     private var packedBuffer: [UInt32] = []
     private var replayBuffer: [TokenSpan] = []
 
-    public init(settings: AnalyzerSettings = AnalyzerSettings()) throws(AnalysisError) {
+    /// - Parameter sharedMemo: a memo shared with the analyzers of other threads, instead of
+    ///   one of this analyzer's own.
+    public init(settings: AnalyzerSettings = AnalyzerSettings(), sharedMemo: SharedSegmentMemo? = nil) throws(AnalysisError) {
         self.settings = settings
+        self.sharedMemo = sharedMemo
+        memo = SegmentMemo(budgetUnits: sharedMemo == nil ? 3 << 20 : 0)
         breaker = try WordBreaker(locale: settings.locale)
     }
 
-    /// Memo statistics: clause lookups answered from the memo, and those segmented by ICU.
-    public var memoStatistics: (hits: Int, misses: Int) { (memo.hits, memo.misses) }
+    /// Memo statistics: this analyzer's clause lookups answered from the memo, and those
+    /// segmented by ICU.
+    public var memoStatistics: (hits: Int, misses: Int) { (memoHits, memoMisses) }
 
     /// Normalizes `text` without tokenizing it.
     public func normalize(_ text: String) -> NormalizedText {
@@ -165,17 +174,25 @@ public final class Analyzer {
         }
         let hash = SegmentMemo.hash(clause)
         if missed.isEmpty {
-            if memo.replay(clause, hash: hash, base: Int32(start), into: &raw) { return }
+            if replay(clause, hash: hash, base: Int32(start), into: &raw) { return }
         } else {
             // Queued clauses come first: hold the replayed tokens until they are segmented.
             replayed.removeAll(keepingCapacity: true)
-            if memo.replay(clause, hash: hash, base: Int32(start), into: &replayed) {
+            if replay(clause, hash: hash, base: Int32(start), into: &replayed) {
                 try segmentMissed(units, &missed, &packed, into: &raw)
                 raw.append(contentsOf: replayed)
                 return
             }
         }
         missed.append(MissedClause(start: start, end: end, hash: hash, memoizable: true))
+    }
+
+    /// Looks `clause` up in the memo (shared or this analyzer's own), counting hits and misses.
+    @inline(__always)
+    private func replay(_ clause: UnsafeBufferPointer<UInt16>, hash: UInt64, base: Int32, into out: inout [TokenSpan]) -> Bool {
+        let found = sharedMemo?.replay(clause, hash: hash, base: base, into: &out) ?? memo.replay(clause, hash: hash, base: base, into: &out)
+        if found { memoHits += 1 } else { memoMisses += 1 }
+        return found
     }
 
     /// Segments the queued clauses (consecutive, so one run of text) in one ICU call and
@@ -194,7 +211,12 @@ public final class Analyzer {
         packed.removeAll(keepingCapacity: true)
         func finishClause() {
             if clause.memoizable && !crossed {
-                memo.insert(UnsafeBufferPointer(rebasing: units[clause.start..<clause.end]), hash: clause.hash, packed: packed[...])
+                let text = UnsafeBufferPointer(rebasing: units[clause.start..<clause.end])
+                if let sharedMemo {
+                    sharedMemo.insert(text, hash: clause.hash, packed: packed[...])
+                } else {
+                    memo.insert(text, hash: clause.hash, packed: packed[...])
+                }
             }
             packed.removeAll(keepingCapacity: true)
         }

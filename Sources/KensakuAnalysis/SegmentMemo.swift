@@ -26,9 +26,6 @@ struct SegmentMemo {
     private var text: [UInt16] = []
     /// Word-like segments of memoized clauses, packed `start << 16 | end`.
     private var segments: [UInt32] = []
-    private(set) var hits = 0
-    private(set) var misses = 0
-
     init(budgetUnits: Int = 3 << 20) {
         self.budgetUnits = budgetUnits
         slots = [Entry](repeating: Entry(), count: 1 << 16)
@@ -48,12 +45,8 @@ struct SegmentMemo {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = slots[slot]
-            if entry.textOffset < 0 {
-                misses += 1
-                return false
-            }
+            if entry.textOffset < 0 { return false }
             if entry.hash == hash && Int(entry.textLength) == clause.count && stores(clause, at: Int(entry.textOffset)) {
-                hits += 1
                 let start = Int(entry.segmentOffset)
                 segments.withUnsafeBufferPointer { segments in
                     for s in segments[start..<start + Int(entry.segmentCount)] {

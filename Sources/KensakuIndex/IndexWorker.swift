@@ -134,13 +134,13 @@ final class IndexWorker: @unchecked Sendable {
     let finished = AtomicFlag()
 
     init(number: Int, queue: BatchQueue, temporary: String, budget: Int, chunkBytes: Int = AnalysisChunks.defaultBytes,
-         settings: AnalyzerSettings) throws {
+         settings: AnalyzerSettings, memo: SharedSegmentMemo? = nil) throws {
         self.number = number
         self.queue = queue
         self.temporary = temporary
         self.budget = budget
         self.chunkBytes = max(1, chunkBytes)
-        analyzer = try Analyzer(settings: settings)
+        analyzer = try Analyzer(settings: settings, sharedMemo: memo)
         boundsPath = temporary + "/bounds-\(number)"
         boundsFile = try IndexFileWriter(path: boundsPath, kind: .docs, durable: false)
     }

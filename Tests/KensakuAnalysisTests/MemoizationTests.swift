@@ -1,5 +1,19 @@
+import Foundation
 import Testing
 @testable import KensakuAnalysis
+
+/// Results that threads hand back, each to its own slot.
+final class Box<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var value: Value
+    init(_ value: Value) { self.value = value }
+    func set<Element>(_ index: Int, _ element: Element) where Value == [Element] { lock.withLock { value[index] = element } }
+}
+
+/// Hands each thread its own analyzer (an analyzer is not Sendable: one thread uses it).
+struct PerThread<Value>: @unchecked Sendable {
+    let value: Value
+}
 
 /// Memoized clause segmentation must give exactly what ICU gives on the whole text.
 @Suite("Memoization")
@@ -79,6 +93,37 @@ struct MemoizationTests {
         texts.append("短い、\(long)、短い、\(long)。")
         let stats = try Self.expectEquivalent(texts)
         #expect(stats.hits > 0)
+    }
+
+    /// Analyzers on two threads sharing one memo (as the index builder's workers do) give what
+    /// ICU gives on each whole text, whichever thread segmented a clause first.
+    @Test("a memo shared by two threads")
+    func sharedMemo() throws {
+        let texts = RandomText.samples(seed: 31, count: 300, maxLength: 200) + (try SeedReport.lines())
+        let direct = try Analyzer()
+        let expected = try texts.map { try analyzeBytes($0, memoize: false, analyzer: direct) }
+        // A small budget, so that the memo is also cleared while both threads use it.
+        let memo = SharedSegmentMemo(budgetUnits: 4_000)
+        let analyzers = PerThread(value: try (0..<2).map { _ in try Analyzer(sharedMemo: memo) })
+        let results = Box(Array(repeating: [AnalyzedText?](repeating: nil, count: texts.count), count: 2))
+        DispatchQueue.concurrentPerform(iterations: 2) { t in
+            // Both threads analyze every text, in opposite orders, twice over.
+            var mine = [AnalyzedText?](repeating: nil, count: texts.count)
+            for _ in 0..<2 {
+                for k in 0..<texts.count {
+                    let i = t == 0 ? k : texts.count - 1 - k
+                    mine[i] = try? analyzeBytes(texts[i], analyzer: analyzers.value[t])
+                }
+            }
+            results.set(t, mine)
+        }
+        for t in 0..<2 {
+            for (i, result) in results.value[t].enumerated() {
+                #expect(result?.words == expected[i].words, "thread \(t), text \(i)")
+                #expect(result?.grams == expected[i].grams)
+            }
+        }
+        #expect(analyzers.value.allSatisfy { $0.memoStatistics.hits > 0 })
     }
 
     /// `Analyzer.memoClauses` (what benchmarks measure the memo by) cuts the text where the
