@@ -7,8 +7,12 @@ import Glibc
 
 /// Options of an index build.
 public struct IndexBuildOptions: Sendable {
-    /// Memory for in-memory postings, over all threads, before a segment is flushed to disk.
+    /// Memory for in-memory postings, over all threads, before a segment is flushed to disk
+    /// (at most ``maximumThreadBudget`` a thread is used).
     public var memoryBudget: Int = 256 << 20
+    /// The most postings memory one thread takes before it flushes a segment: its postings pool
+    /// addresses at most 4 GiB with 32-bit offsets (see `PostingsPool`).
+    public static let maximumThreadBudget = 3 << 30
     /// Indexing threads (each analyzes and inverts whole documents).
     public var threads: Int = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
     public var analyzer = AnalyzerSettings()
@@ -97,7 +101,7 @@ public enum IndexBuilder {
         // Each worker also holds analysis buffers sized to the largest value or piece analyzed
         // at once (at most about `analysisChunkBytes`: some 30 MB for 1 MiB), and the workers
         // share a clause memo (3M UTF-16 units a worker), all outside the postings budget.
-        let budget = max(4 << 20, options.memoryBudget / max(1, options.threads))
+        let budget = min(IndexBuildOptions.maximumThreadBudget, max(4 << 20, options.memoryBudget / max(1, options.threads)))
         let sharedMemo = SharedSegmentMemo(budgetUnits: max(1, options.threads) * (3 << 20))
         let workers = try (0..<max(1, options.threads)).map { n in
             try IndexWorker(number: n, queue: queue, temporary: temporary, budget: budget, chunkBytes: options.analysisChunkBytes,

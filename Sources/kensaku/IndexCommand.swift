@@ -19,7 +19,7 @@ struct IndexCommand: ParsableCommand {
         var format: String?
         @Option(help: "The index directory (created if missing; an existing index is replaced atomically).")
         var index: String
-        @Option(help: "Memory for in-memory postings before a segment is flushed, in MB.")
+        @Option(help: "Memory for in-memory postings before a segment is flushed, in MB (at most 3072 a thread is used).")
         var memoryMB: Int = 256
         @Option(help: "Indexing threads (default: all cores).")
         var threads: Int?
