@@ -16,7 +16,8 @@ public final class Analyzer {
     public let settings: AnalyzerSettings
     private let breaker: WordBreaker
     private var normalizer = Normalizer()
-    private var memo: SegmentMemo
+    /// This analyzer's own memo, or nil when it uses `sharedMemo`.
+    private var memo: SegmentMemo?
     private let sharedMemo: SharedSegmentMemo?
     private var memoHits = 0
     private var memoMisses = 0
@@ -31,7 +32,7 @@ public final class Analyzer {
     public init(settings: AnalyzerSettings = AnalyzerSettings(), sharedMemo: SharedSegmentMemo? = nil) throws(AnalysisError) {
         self.settings = settings
         self.sharedMemo = sharedMemo
-        memo = SegmentMemo(budgetUnits: sharedMemo == nil ? 3 << 20 : 0)
+        memo = sharedMemo == nil ? SegmentMemo() : nil
         breaker = try WordBreaker(locale: settings.locale)
     }
 
@@ -190,7 +191,8 @@ public final class Analyzer {
     /// Looks `clause` up in the memo (shared or this analyzer's own), counting hits and misses.
     @inline(__always)
     private func replay(_ clause: UnsafeBufferPointer<UInt16>, hash: UInt64, base: Int32, into out: inout [TokenSpan]) -> Bool {
-        let found = sharedMemo?.replay(clause, hash: hash, base: base, into: &out) ?? memo.replay(clause, hash: hash, base: base, into: &out)
+        let found = sharedMemo?.replay(clause, hash: hash, base: base, into: &out)
+            ?? memo!.replay(clause, hash: hash, base: base, into: &out)
         if found { memoHits += 1 } else { memoMisses += 1 }
         return found
     }
@@ -215,7 +217,7 @@ public final class Analyzer {
                 if let sharedMemo {
                     sharedMemo.insert(text, hash: clause.hash, packed: packed[...])
                 } else {
-                    memo.insert(text, hash: clause.hash, packed: packed[...])
+                    memo!.insert(text, hash: clause.hash, packed: packed[...])
                 }
             }
             packed.removeAll(keepingCapacity: true)

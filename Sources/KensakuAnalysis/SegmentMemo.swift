@@ -26,7 +26,10 @@ struct SegmentMemo {
     private var text: [UInt16] = []
     /// Word-like segments of memoized clauses, packed `start << 16 | end`.
     private var segments: [UInt32] = []
-    init(budgetUnits: Int = 3 << 20) {
+    /// UTF-16 units of clause text one analyzer's memo holds before it is cleared.
+    static let defaultBudgetUnits = 3 << 20
+
+    init(budgetUnits: Int = SegmentMemo.defaultBudgetUnits) {
         self.budgetUnits = budgetUnits
         slots = [Entry](repeating: Entry(), count: 1 << 16)
         mask = (1 << 16) - 1

@@ -17,9 +17,13 @@ import Synchronization
 public final class SharedSegmentMemo: Sendable {
     private let memo: Mutex<SegmentMemo>
 
+    /// UTF-16 units of clause text a private memo holds: a memo shared by `n` threads is
+    /// given `n` times this.
+    public static let budgetUnitsPerThread = SegmentMemo.defaultBudgetUnits
+
     /// - Parameter budgetUnits: UTF-16 units of clause text held before the memo is cleared
     ///   (the default is two private memos' worth).
-    public init(budgetUnits: Int = 6 << 20) {
+    public init(budgetUnits: Int = 2 * SharedSegmentMemo.budgetUnitsPerThread) {
         memo = Mutex(SegmentMemo(budgetUnits: budgetUnits))
     }
 

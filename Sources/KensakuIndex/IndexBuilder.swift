@@ -100,9 +100,10 @@ public enum IndexBuilder {
         let queue = BatchQueue(capacity: 4 * options.threads, byteCapacity: BatchQueue.defaultByteCapacity)
         // Each worker also holds analysis buffers sized to the largest value or piece analyzed
         // at once (at most about `analysisChunkBytes`: some 30 MB for 1 MiB), and the workers
-        // share a clause memo (3M UTF-16 units a worker), all outside the postings budget.
+        // share a clause memo (`budgetUnitsPerThread` UTF-16 units a worker), all outside the
+        // postings budget.
         let budget = min(IndexBuildOptions.maximumThreadBudget, max(4 << 20, options.memoryBudget / max(1, options.threads)))
-        let sharedMemo = SharedSegmentMemo(budgetUnits: max(1, options.threads) * (3 << 20))
+        let sharedMemo = SharedSegmentMemo(budgetUnits: max(1, options.threads) * SharedSegmentMemo.budgetUnitsPerThread)
         let workers = try (0..<max(1, options.threads)).map { n in
             try IndexWorker(number: n, queue: queue, temporary: temporary, budget: budget, chunkBytes: options.analysisChunkBytes,
                             settings: options.analyzer, memo: sharedMemo)
