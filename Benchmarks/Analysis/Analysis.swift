@@ -232,8 +232,8 @@ final class Run: @unchecked Sendable {
         run.batches = makeBatches(documents, size: batchBytes)
         if ceiling {
             var leftovers = try MemoLeftovers()
-            run.leftovers = try run.batches.map { batch in
-                (try batch.flatMap { try leftovers.runs(of: $0) }, batch.reduce(0) { $0 + $1.count })
+            run.leftovers = run.batches.map { batch in
+                (batch.flatMap { leftovers.runs(of: $0) }, batch.reduce(0) { $0 + $1.count })
             }
             print("Analysis: a memo shared by both threads and never cleared leaves \(leftovers.leftUnits) of \(leftovers.allUnits) "
                   + "UTF-16 units (\(Double(1000 * leftovers.leftUnits / max(leftovers.allUnits, 1)) / 10)%) to ICU")
@@ -274,6 +274,27 @@ final class Run: @unchecked Sendable {
         return tokens
     }
 
+    /// ICU's word-like segments in `units` (the raw and ceiling runs' token count).
+    static func wordCount(_ units: [UInt16], with breaker: WordBreaker) -> Int {
+        var count = 0
+        units.withUnsafeBufferPointer { units in
+            do {
+                try breaker.segment(units) { _, _, status in count &+= status >= WordStatus.wordLike ? 1 : 0 }
+            } catch {
+                fatalError("word breaking failed: \(error)")
+            }
+        }
+        return count
+    }
+
+    /// Runs `body(i)` on `threads` threads at once (`i` in `0..<threads`) and adds up what they return.
+    static func onThreads(_ threads: Int, _ body: @Sendable (Int) -> Int) -> Int {
+        let results = Unchecked(value: UnsafeMutableBufferPointer<Int>.allocate(capacity: threads))
+        defer { results.value.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: threads) { i in results.value[i] = body(i) }
+        return results.value.reduce(0, &+)
+    }
+
     /// Runs one iteration: one thread analyzes the batch, or each thread takes chunks of it
     /// for its own analyzer until none is left.
     func iterate(_ benchmark: Benchmark) {
@@ -298,49 +319,27 @@ final class Run: @unchecked Sendable {
                 }
             }
             let queue = WorkQueue(chunks)
-            let results = Unchecked(value: UnsafeMutableBufferPointer<Int>.allocate(capacity: threads))
-            defer { results.value.deallocate() }
             let breakers = Unchecked(value: breakers)
-            DispatchQueue.concurrentPerform(iterations: threads) { i in
+            tokens = Self.onThreads(threads) { i in
                 var count = 0
                 while let chunk = queue.take() {
-                    for run in chunk {
-                        run.withUnsafeBufferPointer { units in
-                            do {
-                                try breakers.value[i].segment(units) { _, _, status in count &+= status >= WordStatus.wordLike ? 1 : 0 }
-                            } catch {
-                                fatalError("word breaking failed: \(error)")
-                            }
-                        }
-                    }
+                    for run in chunk { count &+= Self.wordCount(run, with: breakers.value[i]) }
                 }
-                results.value[i] = count
+                return count
             }
-            tokens = results.value.reduce(0, &+)
         } else if let breaker {
-            for units in unitBatches[batch] {
-                units.withUnsafeBufferPointer { units in
-                    do {
-                        try breaker.segment(units) { _, _, status in tokens &+= Int(status >= WordStatus.wordLike ? 1 : 0) }
-                    } catch {
-                        fatalError("word breaking failed: \(error)")
-                    }
-                }
-            }
+            for units in unitBatches[batch] { tokens &+= Self.wordCount(units, with: breaker) }
         } else if threads == 1 {
             tokens = Self.analyze(work, with: analyzers[0], memoize: memoize)
         } else {
             let queue = WorkQueue(work)
-            let results = Unchecked(value: UnsafeMutableBufferPointer<Int>.allocate(capacity: threads))
-            defer { results.value.deallocate() }
             let analyzers = Unchecked(value: analyzers)
             let memoize = memoize
-            DispatchQueue.concurrentPerform(iterations: threads) { i in
+            tokens = Self.onThreads(threads) { i in
                 var count = 0
                 while let chunk = queue.take() { count &+= Self.analyze([chunk], with: analyzers.value[i], memoize: memoize) }
-                results.value[i] = count
+                return count
             }
-            tokens = results.value.reduce(0, &+)
         }
         let elapsed = clock.now - start
         let cpu = processCPUSeconds() - cpuStart
@@ -374,8 +373,8 @@ struct MemoLeftovers {
     init() throws { analyzer = try Analyzer() }
 
     /// The runs of `document` (UTF-8) left to ICU.
-    mutating func runs(of document: [UInt8]) throws -> [[UInt16]] {
-        let units = try document.withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, memoize: false, offsets: false) }.text.units
+    mutating func runs(of document: [UInt8]) -> [[UInt16]] {
+        let units = analyzer.normalize(String(decoding: document, as: UTF8.self)).units
         allUnits += units.count
         var runs: [[UInt16]] = []
         var run: [UInt16] = []
@@ -418,9 +417,9 @@ let benchmarks: @Sendable () -> Void = {
         return
     }
     let passes = corpusBytes / batchBytes
-    func configuration(_ name: String, threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false,
-                       shared: Bool = false) -> Benchmark.Configuration {
-        .init(
+    /// Registers one benchmark; each runs in a process of its own, prepared by its setup hook.
+    func add(_ name: String, threads: Int, memoize: Bool, raw: Bool = false, ceiling: Bool = false, shared: Bool = false) {
+        let configuration = Benchmark.Configuration(
             metrics: [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal, .cpuTotal],
             timeUnits: .milliseconds,
             warmupIterations: 0,
@@ -429,49 +428,34 @@ let benchmarks: @Sendable () -> Void = {
             setup: { try Run.prepare(threads: threads, memoize: memoize, raw: raw, ceiling: ceiling, shared: shared) },
             teardown: { Run.current.report(name) }
         )
+        Benchmark(name, configuration: configuration) { benchmark in
+            Run.current.iterate(benchmark)
+        }
     }
 
     // (0) Raw ICU on one core: the word breaker alone over each document, already in UTF-16.
     // This is the figure the analyzer is compared with.
-    let rawICU = "Raw ICU word breaking (UTF-16, nothing else), 1 thread"
-    Benchmark(rawICU, configuration: configuration(rawICU, threads: 1, memoize: false, raw: true)) { benchmark in
-        Run.current.iterate(benchmark)
-    }
+    add("Raw ICU word breaking (UTF-16, nothing else), 1 thread", threads: 1, memoize: false, raw: true)
 
     // (a) The analyzer with `memoize: false` on one core: every document goes to ICU whole,
     // with normalization, grams and numbers as in (b) and (c).
-    let icu = "ICU word breaking (memoize: false), 1 thread"
-    Benchmark(icu, configuration: configuration(icu, threads: 1, memoize: false)) { benchmark in
-        Run.current.iterate(benchmark)
-    }
+    add("ICU word breaking (memoize: false), 1 thread", threads: 1, memoize: false)
 
     // (b) The full analyzer with its memo, on one core.
-    let single = "Analyzer (memoize: true), 1 thread"
-    Benchmark(single, configuration: configuration(single, threads: 1, memoize: true)) { benchmark in
-        Run.current.iterate(benchmark)
-    }
+    add("Analyzer (memoize: true), 1 thread", threads: 1, memoize: true)
 
     // (c) The full analyzer on both cores, as the index builder runs it: two threads, each with
     // its own analyzer, the two sharing one memo (`SharedSegmentMemo`), sharing out each MB in
     // chunks of at most 32 KB (cut after line breaks), first come first served.
-    let dual = "Analyzer (memoize: true), 2 threads"
-    Benchmark(dual, configuration: configuration(dual, threads: 2, memoize: true, shared: true)) { benchmark in
-        Run.current.iterate(benchmark)
-    }
+    add("Analyzer (memoize: true), 2 threads", threads: 2, memoize: true, shared: true)
 
     // (c') As (c), each analyzer with a memo of its own: each thread then segments the clauses
     // that only the other one has seen.
-    let dualPrivate = "Analyzer (memoize: true), 2 threads, private memos"
-    Benchmark(dualPrivate, configuration: configuration(dualPrivate, threads: 2, memoize: true)) { benchmark in
-        Run.current.iterate(benchmark)
-    }
+    add("Analyzer (memoize: true), 2 threads, private memos", threads: 2, memoize: true)
 
     // (d) The ceiling of (c): ICU alone, on both cores, on only what a memo shared by the
     // threads and never cleared would leave it (the first occurrence of each clause, in runs).
     // Throughput counts the input the leftovers stand for, so it reads as analysis MB/s that
     // no analyzer built on ICU and exact-repeat memoization can pass on this machine.
-    let ceiling = "Ceiling: ICU alone on what a shared, unbounded memo leaves, 2 threads"
-    Benchmark(ceiling, configuration: configuration(ceiling, threads: 2, memoize: true, ceiling: true)) { benchmark in
-        Run.current.iterate(benchmark)
-    }
+    add("Ceiling: ICU alone on what a shared, unbounded memo leaves, 2 threads", threads: 2, memoize: true, ceiling: true)
 }
