@@ -74,12 +74,7 @@ struct PostingsPool {
     /// Appends `value` as a varint (LEB128) to `stream`.
     @inline(__always)
     mutating func appendVarint(_ stream: inout Stream, _ value: UInt32) {
-        var v = value
-        while v >= 0x80 {
-            append(&stream, UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        append(&stream, UInt8(v))
+        VarInt.encode(UInt64(value)) { append(&stream, $0) }
     }
 
     /// Links a new slice, the next size up, at the end of the current one.

@@ -1,15 +1,20 @@
 /// LEB128 variable-length unsigned integers: 7 bits a byte, low bits first, high bit set on
 /// every byte but the last.
 enum VarInt {
+    /// Hands the bytes of `value`'s varint to `byte`, in order (for sinks other than an array:
+    /// the in-memory postings pool).
     @inline(__always)
-    static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+    static func encode(_ value: UInt64, _ byte: (UInt8) -> Void) {
         var v = value
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            byte(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
-        bytes.append(UInt8(v))
+        byte(UInt8(v))
     }
+
+    @inline(__always)
+    static func append(_ value: UInt64, to bytes: inout [UInt8]) { encode(value) { bytes.append($0) } }
 
     @inline(__always)
     static func append(_ value: Int, to bytes: inout [UInt8]) { append(UInt64(value), to: &bytes) }
