@@ -360,7 +360,8 @@ public final class Searcher {
 
     /// A term's matches in each of `fields`, literal and (unless exact) number-aware.
     private func matchTerm(_ analyzed: AnalyzedText, fields: [Int], options: SearchOptions, lazyAlignment: Bool,
-                           collectStarts: Bool, within: [UInt32]? = nil, budget: CursorBudget) throws -> [FieldMatches] {
+                           collectStarts: Bool, within: [UInt32]? = nil, budget: CursorBudget,
+                           eagerWhenFew: Bool = false) throws -> [FieldMatches] {
         let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget,
                                   prefixTerms: prefixTerms)
         let pieces = options.exact ? nil : NumberPieces(analyzed)
@@ -368,6 +369,7 @@ public final class Searcher {
         for field in fields {
             var plan = try matcher.plan(analyzed, field: field)
             var numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }
+            let lazyAlignment = lazyAlignment && !(eagerWhenFew && plan.map(TermMatcher.alignsEagerly) ?? false)
             // Split when the literal or the number-aware match has many candidates.
             var split: UInt32?
             if within == nil, options.threads > 1 {
@@ -452,8 +454,9 @@ public final class Searcher {
         // counted later, for the docs that can reach the top (see `refine`).
         let lazy = !options.explain
         let proximity = options.proximity && positive
+        // (A term with a proximity bonus to count is matched again anyway: its alignment waits.)
         var perField = try matchTerm(analyzed, fields: fields, options: options, lazyAlignment: lazy,
-                                     collectStarts: proximity && !lazy, budget: budget)
+                                     collectStarts: proximity && !lazy, budget: budget, eagerWhenFew: !proximity)
         var union = ScoredDocs()
         let matched = perField.filter { !$0.docs.isEmpty }
         if matched.count == 1 {
