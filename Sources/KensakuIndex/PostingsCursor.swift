@@ -287,6 +287,58 @@ public struct PostingsCursor {
         return tf
     }
 
+    /// Keeps the `starts` (increasing) for which `start + offset` is one of the current doc's
+    /// positions, compacted to the front; returns how many. The positions are decoded only up
+    /// to the last start's, and checked as they are decoded: for a few starts against a long
+    /// list (a frequent gram in a long doc), this reads a part of the list once instead of
+    /// all of it and then searching it.
+    /// - Complexity: O(positions up to the last start + offset, + starts).
+    public mutating func keepStarts(_ starts: UnsafeMutableBufferPointer<UInt32>, offset: UInt32) throws(IndexError) -> Int {
+        guard let (upto, tf) = try positionRange() else { return 0 }
+        positionDoc = index + 1
+        positionUpto = upto + tf
+        let m = starts.count
+        guard m > 0, let s = starts.baseAddress else { return 0 }
+        var kept = 0
+        var i = 0
+        var wanted = s[0] &+ offset
+        var position: UInt32 = 0
+        var u = upto
+        let end = upto + tf
+        while u < end {
+            let k = u >> 7
+            if k != positionBlock { try loadPositionBlock(k) }
+            let blockEnd = min(end, (k + 1) << 7)
+            var done = false
+            (position, u) = positionDeltas.withUnsafeBufferPointer { deltas in
+                let d = deltas.baseAddress!
+                var p = position
+                var v = u
+                while v < blockEnd {
+                    p &+= d[v & (BitPacking.blockSize - 1)]
+                    v &+= 1
+                    guard p >= wanted else { continue }
+                    // Starts below this position have no match; one equal to it has.
+                    while wanted < p {
+                        i &+= 1
+                        if i == m { done = true; return (p, v) }
+                        wanted = s[i] &+ offset
+                    }
+                    if wanted == p {
+                        s[kept] = s[i]
+                        kept &+= 1
+                        i &+= 1
+                        if i == m { done = true; return (p, v) }
+                        wanted = s[i] &+ offset
+                    }
+                }
+                return (p, v)
+            }
+            if done { break }
+        }
+        return kept
+    }
+
     /// Where the current doc's positions are in the position stream (its first's index and
     /// its term frequency); nil once exhausted.
     @inline(__always)

@@ -158,6 +158,37 @@ struct PostingsRoundTripTests {
         }
     }
 
+    @Test("keepStarts(_:offset:) keeps the starts that line up with a position, as a filter over them would",
+          arguments: docCounts, Shape.allCases)
+    func keepStarts(docCount: Int, shape: Shape) throws {
+        let p = Self.makePostings(docCount: docCount, shape: shape, seed: 5)
+        var g = SeededGenerator(seed: UInt64(docCount) &+ 11)
+        try Self.withCursor(p) { cursor in
+            for i in 0..<docCount {
+                // Starts: some that line up (a position minus the offset), some that do not,
+                // one past the last position; sometimes none. Every other doc is skipped, so
+                // that the next read starts in the middle of the stream.
+                if i % 2 == 1 {
+                    try cursor.next()
+                    continue
+                }
+                let positions = Array(p.positions(ofDocAt: i))
+                let offset = UInt32.random(in: 0...3, using: &g)
+                var starts = Set<UInt32>()
+                for q in positions where q >= offset && Bool.random(using: &g) { starts.insert(q - offset) }
+                for _ in 0..<Int.random(in: 0...5, using: &g) { starts.insert(UInt32.random(in: 0...(positions.last! &+ 10), using: &g)) }
+                if Bool.random(using: &g) { starts.insert(positions.last! &+ 1) }
+                let sorted = starts.sorted()
+                let wanted = Set(positions)
+                let expected = sorted.filter { wanted.contains($0 &+ offset) }
+                var buffer = sorted
+                let kept = try buffer.withUnsafeMutableBufferPointer { try cursor.keepStarts($0, offset: offset) }
+                #expect(Array(buffer[0..<kept]) == expected, "doc \(i)")
+                try cursor.next()
+            }
+        }
+    }
+
     @Test("seek() to random targets lands on the first doc at or after each", arguments: docCounts, Shape.allCases)
     func seekToRandomTargets(docCount: Int, shape: Shape) throws {
         let p = Self.makePostings(docCount: docCount, shape: shape, seed: 2)
