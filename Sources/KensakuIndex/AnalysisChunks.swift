@@ -76,6 +76,14 @@ enum AnalysisChunks {
         return p
     }
 
+    /// Whether the piece end `p` (from ``pieceEnd(_:from:target:)``) is a clean cut: the end of
+    /// the value, or just after a boundary character and before a plain one. Any other cut is
+    /// forced, and may split a word or a number (the builder counts them, in the manifest's
+    /// ``Manifest/forcedCuts``).
+    static func isClean(_ bytes: UnsafeBufferPointer<UInt8>, cut p: Int) -> Bool {
+        p >= bytes.count || (p > 0 && boundary(bytes, before: p) != nil && isPlain(bytes, at: p))
+    }
+
     enum Boundary { case lineBreak, clauseEnd, space }
 
     /// The kind of boundary character that ends just before byte `p` (0 < p ≤ count), if any.

@@ -205,7 +205,8 @@ public enum IndexBuilder {
             },
             corpus: corpusName, corpusFormat: corpusFormat,
             files: [entry(.terms, merged.termsFile), entry(.postings, merged.postingsFile),
-                    entry(.docs, docsFile), entry(.store, storeFile)]
+                    entry(.docs, docsFile), entry(.store, storeFile)],
+            forcedCuts: workers.reduce(0) { $0 + $1.forcedCuts }
         )
         let mergeSeconds = Date().timeIntervalSince(started) - invertSeconds
         try commit(manifest, directory: directory)

@@ -106,6 +106,11 @@ public final class IndexReader {
 
     public var documentCount: Int { manifest.documentCount }
 
+    /// Every number of the indexed text was recognized whole: no field value was cut for
+    /// analysis inside a number (``Manifest/forcedCuts`` is 0). A search may then require the
+    /// number terms that a literal term's text makes (see `TermMatcher.enclosedNumbers`).
+    public var numbersWhole: Bool { manifest.forcedCuts == 0 }
+
     public func fieldNumber(_ name: String) -> Int? { manifest.fields.first { $0.spec.name == name }?.number }
 
     public func averageLength(field: Int) -> Double {

@@ -146,6 +146,9 @@ final class IndexWorker: @unchecked Sendable {
     }
 
     var memoStatistics: (hits: Int, misses: Int) { analyzer.memoStatistics }
+    /// Pieces of very large values cut where no clean cut was in reach (see
+    /// ``AnalysisChunks/isClean(_:cut:)``). Read once the worker has finished.
+    private(set) var forcedCuts = 0
 
     func run() {
         defer { finished.value = true }
@@ -258,6 +261,7 @@ final class IndexWorker: @unchecked Sendable {
         var held: (position: UInt32, units: [UInt16])?
         while start < bytes.count {
             let end = AnalysisChunks.pieceEnd(bytes, from: start, target: chunkBytes)
+            if !AnalysisChunks.isClean(bytes, cut: end) { forcedCuts += 1 }
             let analyzed = try analyzer.analyze(utf8: UnsafeBufferPointer(rebasing: bytes[start..<end]), offsets: false)
             let units = analyzed.text.units
             let n = units.count

@@ -33,6 +33,11 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var corpus: String
     public var corpusFormat: String
     public var files: [FileEntry]
+    /// How many times the build cut a very large field value for analysis where no clean cut
+    /// was in reach (64 KiB or more of text without a line break, punctuation or space): there
+    /// a word or a number may be split in two. Searches rely on numbers being whole only when
+    /// this is 0 (``IndexReader/numbersWhole``); nil in manifests from before it was recorded.
+    public var forcedCuts: Int?
 
     public static let fileName = "manifest.json"
 

@@ -259,8 +259,37 @@ struct TermMatcher {
         let alignable = !analyzed.words.isEmpty
         if wordsOnly && !alignable { return nil }
         guard var sources = try textSources(Array(units[Int(origin)..<Int(termEnd)]), field: field), !sources.isEmpty else { return nil }
+        // Each number inside the term is a source too, at its offset: every occurrence of the
+        // term makes it (see `enclosedNumbers`), and its postings are far shorter than the
+        // grams': 25 written in three characters (二十五, 弐拾五, 025), 31k positions in laws2013's
+        // bodies, against 131k for 五条 and 157k for 十五. On laws2013, 第二十五条 took 1.47 ms
+        // instead of 2.23 (interleaved runs; same hits and top 10).
+        for number in index.numbersWhole ? Self.enclosedNumbers(analyzed, from: Int(origin), to: Int(termEnd)) : [] {
+            let key = TermKey.make(field: field, kind: .number, term: TermKey.numberTerm(value: number.value, length: Int(number.end - number.start)))
+            guard let info = try index.lookup(key) else { return nil }
+            // Only where its positions are at most half those of the rarest source: otherwise
+            // it is as much to read as it saves (昭和二十二年: 32k positions for 22, 33k for 二年).
+            guard 2 * info.totalFreq <= sources.map(\.totalFreq).min() ?? 0 else { continue }
+            sources.append(Source(offset: UInt32(Int(number.start) - Int(origin)), cursors: [try cursor(info)], totalFreq: info.totalFreq))
+        }
         sources.sort { $0.totalFreq < $1.totalFreq }
         return Plan(sources: sources, field: field, docs: index.docs, span: UInt32(termEnd - origin), alignable: alignable)
+    }
+
+    /// The numbers of the term's text that every occurrence of the text in a document makes
+    /// too: a numeral run with a character of the term on each side that neither is a numeral
+    /// nor could join the run (`,` `.`), written in numerals only (not an era year, whose token
+    /// spans the era name). The recognizer reads a run, the character on each side and, for an
+    /// era year, the two before: all inside the occurrence, so the document's run there is the
+    /// same, with the same value and length, at the same offset.
+    static func enclosedNumbers(_ analyzed: AnalyzedText, from origin: Int, to end: Int) -> [NumberToken] {
+        let units = analyzed.text.units
+        func joins(_ u: UInt16) -> Bool { JapaneseNumbers.isNumeralOrDigit(u) || u == 0x2C || u == 0x2E }
+        return analyzed.numbers.filter { number in
+            let start = Int(number.start), stop = Int(number.end)
+            guard start > origin, stop < end, !joins(units[start - 1]), !joins(units[stop]) else { return false }
+            return units[start..<stop].allSatisfy(joins)
+        }
     }
 
     /// Finds the docs whose field text contains the term. With `lazyAlignment`, word-aligned

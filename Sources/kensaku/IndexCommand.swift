@@ -155,6 +155,7 @@ struct IndexCommand: ParsableCommand {
                 print("corpus:     \(m.corpus) (\(m.corpusFormat))")
                 print("documents:  \(m.documentCount)")
                 print("terms:      \(m.termCount)")
+                print("forced cuts: \(m.forcedCuts.map(String.init) ?? "not recorded")\(reader.numbersWhole ? "" : " (literal number terms are not required)")")
                 print("fields:")
                 for f in m.fields {
                     let kinds = [f.spec.analyzed ? "text" : nil, f.spec.keyword ? "keyword" : nil].compactMap { $0 }.joined(separator: "+")

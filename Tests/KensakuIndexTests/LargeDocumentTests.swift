@@ -141,6 +141,10 @@ struct LargeDocumentTests {
         try Self.build(path, into: dir + "/pieces", chunkBytes: 8 << 10)
         let whole = try IndexReader.open(directory: dir + "/whole")
         let pieces = try IndexReader.open(directory: dir + "/pieces")
+        // The manifest counts the forced cuts (a number may be split there), and searches stop
+        // relying on whole numbers.
+        #expect(whole.manifest.forcedCuts == 0 && whole.numbersWhole)
+        #expect((pieces.manifest.forcedCuts ?? 0) > 0 && !pieces.numbersWhole)
         try pieces.verify()
         try IndexHostileInputTests.readEverything(pieces)
         // Field lengths (gram counts) and every gram with its frequencies are the same. (The
@@ -179,6 +183,7 @@ struct LargeDocumentTests {
                     if end < bytes.count {
                         #expect(bytes[end] & 0xC0 != 0x80, "cut inside a UTF-8 character at \(end)")
                         let natural = AnalysisChunks.boundary(bytes, before: end) != nil && AnalysisChunks.isPlain(bytes, at: end)
+                        #expect(AnalysisChunks.isClean(bytes, cut: end) == natural)
                         // These texts have a cut every few dozen bytes: none is forced.
                         #expect(natural, "no natural cut at \(end) (target \(target))")
                         let piece = try #require(String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))

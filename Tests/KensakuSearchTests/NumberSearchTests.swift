@@ -105,8 +105,10 @@ struct NumberOracleTests {
     static let fragments = ["第", "条", "年", "項", "号", "平成", "昭和", "元", "一", "二", "三", "五", "十", "百", "千", "万",
                             "〇", "1", "2", "5", "0", "２", "、", "の", "規定", "に", "法律", "同", "。"]
 
-    @Test("Random documents and number queries")
-    func randomCorpus() throws {
+    /// With `exact`, literal matching only: the oracle is the substring alone, and the literal
+    /// plan also requires the numbers enclosed in the term (``TermMatcher/enclosedNumbers``).
+    @Test("Random documents and number queries", arguments: [false, true])
+    func randomCorpus(exact: Bool) throws {
         var rng = SeededGenerator(seed: 0x4E55_4D42)
         func form(_ n: Int, _ style: Int) -> String {
             let digits = Array(String(n)).map { Int(String($0))! }
@@ -161,15 +163,17 @@ struct NumberOracleTests {
             for (d, body) in bodies.enumerated() {
                 let units = body.text.units
                 let literal = needle.count <= units.count && (0...(units.count - needle.count)).contains { Array(units[$0..<($0 + needle.count)]) == needle }
-                let numeric = pieces.map { !$0.matches(in: units, numbers: body.numbers).isEmpty } ?? false
+                let numeric = !exact && (pieces.map { !$0.matches(in: units, numbers: body.numbers).isEmpty } ?? false)
                 if literal || numeric { expected.insert("d\(d)") }
             }
             var options = SearchOptions()
             options.allIDs = true
+            options.exact = exact
             let found = Set(try searcher.search("body:\"\(query)\"", options: options).allDocs.map { searcher.index.docs.id($0) })
             #expect(found == expected, "\(query)")
             if !expected.isEmpty { checked += 1 }
         }
         #expect(checked > 40)
+        #expect(searcher.index.numbersWhole)
     }
 }

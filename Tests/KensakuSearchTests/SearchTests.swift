@@ -157,6 +157,28 @@ extension SearchInternalsTests {
 }
 
 extension SearchInternalsTests {
+    /// A term and the numbers (start, length, value) every occurrence of it makes.
+    @Test("The numbers a literal term requires: numeral runs enclosed by other characters of the term", arguments: [
+        ("第二十五条", [(1, 3, "25")]),
+        ("平成二十三年", [(2, 3, "23")]),  // the number, not the era year (whose token spans 平成)
+        ("第５条", [(1, 1, "5")]),  // NFKC: an ASCII digit
+        ("第25,000条", [(1, 6, "25000")]),
+        ("二十五条", []),  // nothing before the run: a document may have more numerals there
+        ("第二十五", []),  // nothing after it
+        ("1,25条", []),  // a separator before or after could join the run
+        ("第二十五条の二第三項", [(1, 3, "25"), (8, 1, "3")]),  // 二 after の and before 第 is no number
+        ("一般", []),  // not a number
+        ("同 5 項", [(2, 1, "5")]),
+    ])
+    func enclosedNumbers(term: String, expected: [(Int, Int, String)]) throws {
+        let analyzed = try Analyzer().analyze(term)
+        let grams = analyzed.grams
+        let found = TermMatcher.enclosedNumbers(analyzed, from: Int(grams.first!.start), to: Int(grams.last!.end))
+        #expect(found.map { "\($0.start) \($0.end - $0.start) \($0.value)" } == expected.map { "\($0.0) \($0.1) \($0.2)" })
+    }
+}
+
+extension SearchInternalsTests {
     /// (docFreq, totalFreq) per bigram of a run, and the bigrams matched.
     @Test("The matched bigrams: the cheapest cover, plus the rarest bigram when it is in at most half the docs", arguments: [
         ([(50, 100), (5, 10), (50, 100)], [0, 2, 1]),  // 活保 in 生活保護: added
