@@ -182,6 +182,9 @@ public final class Searcher {
         var alignment: [Field]
         /// Its match starts are needed for a proximity bonus.
         var proximity: Bool
+        /// Its matches in each field where it matched, every match start kept (see
+        /// ``FieldMatches/keptAll``); nil when some field's were not, and it must be matched again.
+        var kept: [FieldMatches]?
     }
 
     /// The terms (indices into `pending`) on either side of an AND step, and the docs that
@@ -420,6 +423,13 @@ public final class Searcher {
         var joined = try results[0]!.get()
         for i in 1..<ranges.count {
             let part = try results[i]!.get()
+            if joined.keptAll && part.keptAll {
+                let base = UInt32(joined.keptStarts.count)
+                joined.keptStarts += part.keptStarts
+                joined.keptEnds += part.keptEnds.map { $0 + base }
+            } else {
+                joined.keptAll = false
+            }
             joined.docs += part.docs
             joined.frequencies += part.frequencies
             joined.aligned += part.aligned
@@ -507,12 +517,19 @@ public final class Searcher {
         union.slack = positive ? slack : []
         if proximity && lazy && !union.docs.isEmpty {
             union.lastTerm = pending.count
-            pending.append(PendingTerm(analyzed: analyzed, fields: fields, alignment: pendingFields, proximity: true))
+            pending.append(PendingTerm(analyzed: analyzed, fields: fields, alignment: pendingFields, proximity: true, kept: Self.kept(perField, proximity: true)))
         } else if !pendingFields.isEmpty {
-            pending.append(PendingTerm(analyzed: analyzed, fields: fields, alignment: pendingFields, proximity: false))
+            pending.append(PendingTerm(analyzed: analyzed, fields: fields, alignment: pendingFields, proximity: false, kept: Self.kept(perField, proximity: false)))
         }
         if proximity && !lazy { union.positions = Self.taggedStarts(perField, docs: union.docs) }
         return union
+    }
+
+    /// The fields where a term matched with its alignment pending (with `proximity`, all where
+    /// it matched: refine needs their starts), when each kept every match start (nil otherwise).
+    static func kept(_ perField: [FieldMatches], proximity: Bool) -> [FieldMatches]? {
+        let needed = perField.filter { !$0.docs.isEmpty && (proximity || $0.alignmentPending) }
+        return needed.allSatisfy(\.keptAll) ? needed : nil
     }
 
     /// `text` without leading and trailing spaces and tabs (`CharacterSet.whitespaces`, without
@@ -561,8 +578,12 @@ public final class Searcher {
             var delta = [Double](repeating: 0, count: docs.count)
             var starts: [Int: [[UInt32]]] = [:]
             for (t, term) in pending.enumerated() {
-                let perField = try matchTerm(term.analyzed, fields: term.fields, options: options, lazyAlignment: false,
-                                             collectStarts: term.proximity, within: docs, budget: CursorBudget())
+                // From the kept match starts when there are (no postings opened again), else
+                // matched again on these docs alone.
+                let perField = try term.kept.map { (kept) throws(IndexError) in
+                    try kept.map { (m) throws(IndexError) in try m.kept(within: docs, boundaries: index.docs, collectStarts: term.proximity) }
+                } ?? matchTerm(term.analyzed, fields: term.fields, options: options, lazyAlignment: false,
+                               collectStarts: term.proximity, within: docs, budget: CursorBudget())
                 if term.proximity { starts[t] = Self.taggedStarts(perField, docs: docs) }
                 for pendingField in term.alignment {
                     guard let matches = perField.first(where: { $0.field == pendingField.field }) else { continue }

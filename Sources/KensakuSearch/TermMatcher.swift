@@ -52,11 +52,54 @@ struct FieldMatches {
     /// `aligned` holds 0 for occurrences whose alignment was not computed yet (see
     /// ``TermMatcher/match(_:field:lazyAlignment:within:)``): the true count is between 0 and the frequency.
     var alignmentPending = false
+    /// Every match start of every doc was kept (a term of several grams, alignment pending):
+    /// doc i's are `keptStarts[(i == 0 ? 0 : keptEnds[i − 1]) ..< keptEnds[i]]`, increasing. With
+    /// them, ``Searcher``'s `refine` counts word alignment and proximity for the docs that can
+    /// reach the top k without matching the term again (``kept(within:boundaries:collectStarts:)``).
+    var keptAll = false
+    var keptStarts: [UInt32] = []
+    var keptEnds: [UInt32] = []
+    /// The term's length (UTF-16 units) and whether it has words: what alignment needs.
+    var span: UInt32 = 0
+    var alignable = false
+
+    /// Doc i's kept starts (``keptAll``).
+    func keptStarts(_ i: Int) -> ArraySlice<UInt32> {
+        keptStarts[Int(i == 0 ? 0 : keptEnds[i - 1])..<Int(keptEnds[i])]
+    }
+
+    /// These matches in `docs` (increasing) only, counted in full from the kept starts: word
+    /// alignment (two bit tests an occurrence) and, with `collectStarts`, the first
+    /// ``TermMatcher/maxStarts`` starts; what matching the term again `within` them gives.
+    /// - Complexity: O(matches + docs + their occurrences).
+    func kept(within docs: [UInt32], boundaries: DocsFileReader, collectStarts: Bool) throws(IndexError) -> FieldMatches {
+        var out = FieldMatches(field: field)
+        var j = 0
+        for (i, doc) in self.docs.enumerated() {
+            while j < docs.count && docs[j] < doc { j += 1 }
+            if j == docs.count { break }
+            guard docs[j] == doc else { continue }
+            let starts = keptStarts(i)
+            var aligned = 0
+            if alignable {
+                let bounds = try boundaries.wordBoundaries(field: field, doc: Int(doc))
+                aligned = starts.withUnsafeBufferPointer { bounds.alignedCount(starts: $0, length: span) }
+            }
+            out.docs.append(doc)
+            out.frequencies.append(frequencies[i])
+            out.aligned.append(UInt32(aligned))
+            if collectStarts { out.starts.append(Array(starts.prefix(TermMatcher.maxStarts))) }
+        }
+        return out
+    }
 
     /// These matches in `docs` (increasing) only.
     /// - Complexity: O(matches + docs).
     func restricted(to docs: [UInt32]) -> FieldMatches {
         var out = FieldMatches(field: field, alignmentPending: alignmentPending)
+        out.keptAll = keptAll
+        out.span = span
+        out.alignable = alignable
         var j = 0
         for (i, doc) in self.docs.enumerated() {
             while j < docs.count && docs[j] < doc { j += 1 }
@@ -66,6 +109,10 @@ struct FieldMatches {
             out.frequencies.append(frequencies[i])
             out.aligned.append(aligned[i])
             if !starts.isEmpty { out.starts.append(starts[i]) }
+            if keptAll {
+                out.keptStarts.append(contentsOf: keptStarts(i))
+                out.keptEnds.append(UInt32(out.keptStarts.count))
+            }
         }
         return out
     }
@@ -369,10 +416,21 @@ struct TermMatcher {
             return result
         }
 
+        // Alignment waits, and the positions are read anyway: keep every match start, so that
+        // the docs that can reach the top k need not be matched again.
+        let keep = lazy && plan.positionsNeeded && within == nil && !collectStarts
+        result.keptAll = keep
+        result.span = plan.span
+        result.alignable = plan.alignable
+
         /// Counts `target`, where every source is, into the result.
         func take(_ target: UInt32) throws(IndexError) {
             let count = try Self.count(target, &plan)
             guard count > 0 else { return }
+            if keep {
+                result.keptStarts.append(contentsOf: plan.starts[0..<plan.startCount])
+                result.keptEnds.append(UInt32(result.keptStarts.count))
+            }
             let aligned = lazy ? 0 : try Self.alignedCount(target, &plan)
             guard !wordsOnly || aligned > 0 else { return }
             result.docs.append(target)
