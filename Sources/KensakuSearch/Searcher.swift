@@ -404,8 +404,9 @@ public final class Searcher {
         return perField
     }
 
-    /// Runs `body` on each range at once (one thread each) and joins the results in range order:
-    /// the ranges cut the doc ids in increasing order, so the joined lists stay increasing.
+    /// Runs `body` on each range at once (two: this thread and the ``HelperThread``; more: on
+    /// Dispatch's threads) and joins the results in range order: the ranges cut the doc ids in
+    /// increasing order, so the joined lists stay increasing.
     private static func inParallel(_ ranges: [Range<UInt32>], _ body: (Range<UInt32>) throws -> FieldMatches) throws -> FieldMatches {
         let results = UnsafeMutableBufferPointer<Result<FieldMatches, Error>?>.allocate(capacity: ranges.count)
         results.initialize(repeating: nil)
@@ -416,6 +417,11 @@ public final class Searcher {
         let slots = UncheckedSendable(results)
         withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
+            if ranges.count == 2 {
+                HelperThread.shared.run({ slots.value[0] = Result { try work.value(ranges[0]) } },
+                                        { slots.value[1] = Result { try work.value(ranges[1]) } })
+                return
+            }
             DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
                 slots.value[i] = Result { try work.value(ranges[i]) }
             }
