@@ -27,12 +27,13 @@ let package = Package(
             name: "CKensakuZ",
             linkerSettings: [.linkedLibrary("z"), .linkedLibrary("zstd")]
         ),
-        // ThreadSanitizer annotations for the standard library's Mutex (no-ops otherwise).
+        // ThreadSanitizer annotations for the standard library's Mutex (no-ops otherwise), and a
+        // CPU hint for polling loops.
         .target(name: "CKensakuSync"),
         .target(name: "KensakuAnalysis", dependencies: ["CKensakuICU", "CKensakuSync"]),
         .target(name: "KensakuCorpus", dependencies: ["KensakuAnalysis", "CKensakuZ"]),
         .target(name: "KensakuIndex", dependencies: ["KensakuAnalysis", "KensakuCorpus", "CKensakuZ"]),
-        .target(name: "KensakuSearch", dependencies: ["KensakuAnalysis", "KensakuIndex"]),
+        .target(name: "KensakuSearch", dependencies: ["KensakuAnalysis", "KensakuIndex", "CKensakuSync"]),
         .executableTarget(
             name: "kensaku",
             dependencies: [

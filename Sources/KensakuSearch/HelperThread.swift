@@ -1,3 +1,4 @@
+import CKensakuSync
 import Foundation
 import Synchronization
 
@@ -55,6 +56,7 @@ final class HelperThread: @unchecked Sendable {
                     polls = 0
                     continue
                 }
+                kk_cpu_relax()
                 polls &+= 1
                 // (The clock is read every 64 polls: it costs more than a poll.)
                 if polls & 63 == 0 && clock.now > until { break }

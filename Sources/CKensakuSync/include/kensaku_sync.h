@@ -16,6 +16,16 @@ extern "C" {
 void kk_tsan_acquire(const void *address);
 void kk_tsan_release(const void *address);
 
+// A hint to the CPU inside a polling loop (x86 `pause`, ARM `yield`): the loop holds back, and
+// a core shared with another thread loses less to it.
+static inline void kk_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
