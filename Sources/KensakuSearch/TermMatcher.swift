@@ -473,15 +473,16 @@ struct TermMatcher {
 
     /// Whether the term in `plan` has so few candidate docs that its word alignment is best
     /// counted as it is matched, not left to ``Searcher``'s `refine` (for a term whose
-    /// proximity bonus does not send it there anyway). Refine matches each doc that can reach
-    /// the top k again, at least k of them, with the postings opened anew: seeks, doc and
-    /// position blocks decoded again, about 1.5 µs a doc. Counting alignment at once costs a
-    /// look at each matching doc's word boundaries and two bit tests an occurrence, whose
-    /// positions a term of several grams reads anyway (one bigram's postings read none: fewer
-    /// docs pay), but each doc's boundaries are a cache miss of their own. On the laws2013
-    /// measure queries (interleaved runs) this takes 婦人相談所 from 39 to 25 µs, コンピュータ
-    /// from 88 to 56 and the p50 from 107 to 93 µs; at 512 candidates instead of 128, 難民認定
-    /// (233) and エネルギー went from 97 to 110 µs and from 123 to 164.
+    /// proximity bonus does not send it there anyway). Refine takes at least k docs, in rounds,
+    /// each from kept match starts or, for a term of one gram, by matching it again (seeks,
+    /// doc and position blocks decoded again, about 1.5 µs a doc). Counting alignment at once
+    /// costs a look at each matching doc's word boundaries and two bit tests an occurrence,
+    /// whose positions a term of several grams reads anyway (one bigram's postings read none:
+    /// fewer docs pay), but each doc's boundaries are a cache miss of their own. On the
+    /// laws2013 measure queries (interleaved runs), when refine always matched again, this took
+    /// 婦人相談所 from 39 to 25 µs, コンピュータ from 88 to 56 and the p50 from 107 to 93 µs; at
+    /// 512 candidates instead of 128, 難民認定 (233) and エネルギー went from 97 to 110 µs and
+    /// from 123 to 164. With kept starts it still takes 婦人相談所 from 26 to 23 µs.
     static func alignsEagerly(_ plan: Plan) -> Bool {
         guard let rarest = plan.sources.map(\.docFreq).min() else { return false }
         return rarest <= (plan.positionsNeeded ? eagerAlignmentCandidates : eagerAlignmentPostings)
