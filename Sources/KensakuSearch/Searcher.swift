@@ -32,6 +32,11 @@ public struct SearchOptions: Sendable {
     /// ``HelperThread`` the handoff takes microseconds: on laws2013, 64 instead of 512 took
     /// ファクシミリ from 74 to 47 µs and 難民認定 from 81 to 57; 24 gained nothing more.)
     public var splitMinimumCandidates = 64
+    /// Only a field whose texts average at least this many characters is split: in a field
+    /// of short texts (titles, 48 on laws2013) a term's matching takes tens of microseconds,
+    /// and when the machine's second vCPU stalls, waiting for its half can take hundreds
+    /// (第二十五条's titles: 20 µs alone, up to 540 µs split, in a slow phase).
+    public var splitMinimumFieldLength = 1_024
     public init() {}
 }
 
@@ -378,7 +383,7 @@ public final class Searcher {
             let lazyAlignment = lazyAlignment && !(eagerWhenFew && plan.map(TermMatcher.alignsEagerly) ?? false)
             // Split when the literal or the number-aware match has many candidates.
             var split: UInt32?
-            if within == nil, options.threads > 1 {
+            if within == nil, options.threads > 1, index.averageLength(field: field) >= Double(options.splitMinimumFieldLength) {
                 if let plan { split = try TermMatcher.splitDoc(plan, minimumCandidates: options.splitMinimumCandidates) }
                 if split == nil, let numberPlan {
                     split = try TermMatcher.splitDoc(numberPlan, minimumCandidates: options.splitMinimumCandidates)

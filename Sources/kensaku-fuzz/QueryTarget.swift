@@ -118,12 +118,13 @@ struct QueryTarget: FuzzTarget {
         // Split matching on two threads, even for the seed report's few docs.
         options.threads = rng.pick([1, 2, 2])
         options.splitMinimumCandidates = rng.pick([0, 1, 2, 8, 512])
+        options.splitMinimumFieldLength = rng.pick([0, 0, 1_024])
         return Input(query: query, options: options, kind: kind)
     }
 
     func describe(_ input: Input) -> String {
         let o = input.options
-        return "\(input.kind) \(input.query.utf8.count) bytes limit=\(o.limit) offset=\(o.offset) threads=\(o.threads) split≥\(o.splitMinimumCandidates) words=\(o.wordsOnly) exact=\(o.exact) facets=\(o.facets) filters=\(o.filters.map { "\($0.field)=\($0.value)" }) bm25=\(o.bm25.k1),\(o.bm25.b): \(preview(Array(input.query.utf8)))"
+        return "\(input.kind) \(input.query.utf8.count) bytes limit=\(o.limit) offset=\(o.offset) threads=\(o.threads) split≥\(o.splitMinimumCandidates),\(o.splitMinimumFieldLength) words=\(o.wordsOnly) exact=\(o.exact) facets=\(o.facets) filters=\(o.filters.map { "\($0.field)=\($0.value)" }) bm25=\(o.bm25.k1),\(o.bm25.b): \(preview(Array(input.query.utf8)))"
     }
 
     func save(_ input: Input, to directory: String) throws {

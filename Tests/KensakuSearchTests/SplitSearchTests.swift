@@ -20,6 +20,7 @@ struct SplitSearchTests {
         var split = base
         split.threads = 2
         split.splitMinimumCandidates = 2  // split every term that can be split
+        split.splitMinimumFieldLength = 0
         let a = try searcher.search(query, options: one)
         let b = try searcher.search(query, options: split)
         #expect(a.total == b.total, "\(query)")
