@@ -140,11 +140,11 @@ public enum JapaneseNumbers {
     @inline(__always)
     static func charClass(_ u: UInt16) -> UInt8 { classTable.withUnsafeBufferPointer { $0[Int(u)] } }
 
-    @inline(__always)
     /// An ASCII digit or a kanji numeral (a character a numeral run is made of, besides the
     /// `,` and `.` between digits).
     public static func isNumeralOrDigit(_ u: UInt16) -> Bool { isASCIIDigit(u) || isKanjiNumeral(u) }
 
+    @inline(__always)
     static func isKanjiNumeral(_ u: UInt16) -> Bool { charClass(u) & (digitBit | smallUnitBit | largeUnitBit) != 0 }
 
     /// The numbers in `units`, in order of position; an era year and the number inside it

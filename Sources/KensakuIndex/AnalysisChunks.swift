@@ -63,7 +63,7 @@ enum AnalysisChunks {
         let forced = start + min(forcedCutBytes(target: target), n - start)
         var p = limit + 1
         while p < forced {
-            if boundary(bytes, before: p) != nil && isPlain(bytes, at: p) { return p }
+            if isClean(bytes, cut: p) { return p }
             p += 1
         }
         if forced == n { return n }

@@ -226,6 +226,7 @@ public final class Searcher {
         var highlights: [String] = []
         var result: ScoredDocs
         var selected: [Int]?
+        let window = options.limit > Int.max - max(0, options.offset) ? Int.max : options.offset + options.limit
         do {
             result = try evaluate(query, options: options, explanations: &explanations, highlights: &highlights, positive: true)
             for filter in options.filters {
@@ -243,7 +244,6 @@ public final class Searcher {
                 }
                 result = ScoredDocs.and(result, allowed)
             }
-            let window = options.limit > Int.max - max(0, options.offset) ? Int.max : options.offset + options.limit
             selected = try refine(&result, window: window, options: options)
         } catch let error as SearchError {
             throw error
@@ -255,7 +255,7 @@ public final class Searcher {
             throw .index(.build("\(error)"))
         }
         // Top k by score, ties by doc order (refine's last selection, when it made one).
-        let order = selected ?? TopK.select(result.scores, count: options.limit > Int.max - max(0, options.offset) ? Int.max : options.offset + options.limit)
+        let order = selected ?? TopK.select(result.scores, count: window)
         let hits = order.dropFirst(options.offset).map { i in
             Hit(doc: Int(result.docs[i]), id: index.docs.id(Int(result.docs[i])), score: result.scores[i],
                 explanation: explanations[result.docs[i]] ?? [])

@@ -571,8 +571,9 @@ struct TermMatcher {
     /// their positions, until none is left. A source with more than four times as many
     /// occurrences as there are starts left checks them as it decodes its positions, and stops
     /// after the last (``PostingsCursor/keepStarts(_:offset:)``): on laws2013 that took
-    /// 第二十五条 and "この法律の施行の日" from 2.29 and 1.75 ms to 2.04 and 1.52 (ABBA runs). The scratch arrays are taken out of the plan while
-    /// they are written, so that each write is to a uniquely referenced local.
+    /// 第二十五条 and "この法律の施行の日" from 2.29 and 1.75 ms to 2.04 and 1.52 (ABBA runs).
+    /// The scratch arrays are taken out of the plan while they are written, so that each write
+    /// is to a uniquely referenced local.
     static func count(_ doc: UInt32, _ plan: inout Plan) throws(IndexError) -> UInt32 {
         plan.startsValid = false
         guard plan.positionsNeeded else { return UInt32(plan.sources[0].frequency(doc)) }
