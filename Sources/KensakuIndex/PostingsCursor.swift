@@ -123,21 +123,19 @@ public struct PostingsCursor {
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<docsEnd]), offset: nextDocsOffset, file: file)
         var current = previousLastDoc
         if count == BitPacking.blockSize {
-            let dw = Int(try r.u8())
-            let tw = Int(try r.u8())
-            guard dw <= 32, tw <= 32 else { throw corrupt("bad bit width", r.offset) }
-            let docsAt = r.offset
-            _ = try r.bytes(BitPacking.byteCount(width: dw))
-            let freqsAt = r.offset
-            _ = try r.bytes(BitPacking.byteCount(width: tw))
             let base = bytes.baseAddress!
+            let blockAt = nextDocsOffset
+            var end = blockAt
             // Sums the deltas and checks them in one pass: docs increase strictly (every delta
             // ≥ 1 but doc 0's), the sum (in 64 bits: no wrap) stays below the document count,
             // and no tf − 1 is 2³² − 1 (tf would wrap to 0).
             let ok = blockData.withUnsafeMutableBufferPointer { data in
                 let d = data.baseAddress!
-                BitPacking.unpackBlock(base + docsAt, width: dw, into: d)
-                BitPacking.unpackBlock(base + freqsAt, width: tw, into: d + BitPacking.blockSize)
+                guard let docsEnd = BitPacking.unpackPatched(base, at: blockAt, end: self.docsEnd, into: d),
+                      let freqsEnd = BitPacking.unpackPatched(base, at: docsEnd, end: self.docsEnd, into: d + BitPacking.blockSize) else {
+                    return false
+                }
+                end = freqsEnd
                 var sum = UInt64(previousLastDoc)
                 var zero: UInt32 = b == 0 ? 0 : d[0] == 0 ? 1 : 0
                 var wrap: UInt32 = 0
@@ -152,13 +150,27 @@ public struct PostingsCursor {
                 }
                 return zero | wrap == 0 && sum < UInt64(documentCount)
             }
-            guard ok else { throw corrupt("doc ids out of order or range", nextDocsOffset) }
+            guard ok else { throw corrupt("bad doc block, or doc ids out of order or range", nextDocsOffset) }
             current = blockData[count - 1]
+            r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<docsEnd]), offset: end, file: file)
         } else {
-            for i in 0..<count {
-                current &+= UInt32(truncatingIfNeeded: try r.varint())
-                blockData[i] = current
-                blockData[BitPacking.blockSize + i] = UInt32(try r.varint(max: 1 << 30))
+            let dw = Int(try r.u8())
+            let tw = Int(try r.u8())
+            guard dw <= 32, tw <= 32 else { throw corrupt("bad bit width", r.offset - 2) }
+            let docsAt = r.offset
+            _ = try r.bytes(BitPacking.byteCount(count: count, width: dw))
+            let freqsAt = r.offset
+            _ = try r.bytes(BitPacking.byteCount(count: count, width: tw))
+            let base = bytes.baseAddress!
+            blockData.withUnsafeMutableBufferPointer { data in
+                let d = data.baseAddress!
+                BitPacking.unpack(base + docsAt, readable: docsEnd - docsAt, count: count, width: dw, into: d)
+                BitPacking.unpack(base + freqsAt, readable: docsEnd - freqsAt, count: count, width: tw, into: d + BitPacking.blockSize)
+                for i in 0..<count {
+                    current &+= d[i]
+                    d[i] = current
+                    d[BitPacking.blockSize + i] &+= 1
+                }
             }
             // Docs must increase strictly and stay below the document count.
             var last: Int64 = b == 0 ? -1 : Int64(previousLastDoc)
@@ -395,7 +407,7 @@ public struct PostingsCursor {
         let width = Int(bytes[at])
         let exceptions = Int(bytes[at + 1])
         let highWidth = Int(bytes[at + 2])
-        return (width, exceptions, highWidth, BitPacking.byteCount(width: width) + PostingsEncoder.exceptionPlaceBytes(exceptions)
+        return (width, exceptions, highWidth, BitPacking.byteCount(width: width) + BitPacking.exceptionPlaceBytes(exceptions)
                 + BitPacking.byteCount(count: exceptions, width: highWidth))
     }
 
@@ -422,63 +434,15 @@ public struct PostingsCursor {
         positionBlock = -1
         if k < positionBlocks {
             let header = positionBlockHeader(k)
-            let width = header.width
-            let exceptions = header.exceptions
-            guard width <= 32, exceptions <= BitPacking.blockSize,
-                  exceptions == 0 ? header.highWidth == 0 : header.highWidth >= 1 && width + header.highWidth <= 32 else {
-                throw corrupt("bad position block header", positionsStart + 3 * k)
-            }
-            guard offset >= positionsStart, header.length <= positionsEnd - offset else {
-                throw corrupt("position block runs past the end", offset)
-            }
+            guard offset >= positionsStart else { throw corrupt("position block out of range", offset) }
             let base = bytes.baseAddress!
             let dataAt = offset
             let end = positionsEnd
-            var bad = false
-            positionDeltas.withUnsafeMutableBufferPointer { deltas in
-                let out = deltas.baseAddress!
-                BitPacking.unpackBlock(base + dataAt, width: width, into: out)
-                guard exceptions > 0 else { return }
-                let placesAt = dataAt + BitPacking.byteCount(width: width)
-                let highAt = placesAt + PostingsEncoder.exceptionPlaceBytes(exceptions)
-                let shift = UInt32(width)
-                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: BitPacking.blockSize) { high in
-                    BitPacking.unpack(base + highAt, readable: end - highAt, count: exceptions, width: header.highWidth, into: high.baseAddress!)
-                    if exceptions <= PostingsEncoder.exceptionListMax {
-                        // Listed: an index ≥ 128 means corrupt bytes (patched as its low 7 bits).
-                        let indices = (base + placesAt).assumingMemoryBound(to: UInt8.self)
-                        var seen: UInt8 = 0
-                        for j in 0..<exceptions {
-                            let i = indices[j]
-                            seen |= i
-                            out[Int(i & 0x7F)] |= high[j] &<< shift
-                        }
-                        bad = seen >= 0x80
-                    } else {
-                        // Mapped: 128 bits, as many set as there are exceptions.
-                        let low = UInt64(littleEndian: (base + placesAt).loadUnaligned(as: UInt64.self))
-                        let upper = UInt64(littleEndian: (base + placesAt).loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-                        guard low.nonzeroBitCount + upper.nonzeroBitCount == exceptions else {
-                            bad = true
-                            return
-                        }
-                        var j = 0
-                        var m = low
-                        while m != 0 {
-                            out[m.trailingZeroBitCount] |= high[j] &<< shift
-                            m &= m &- 1
-                            j += 1
-                        }
-                        m = upper
-                        while m != 0 {
-                            out[64 + m.trailingZeroBitCount] |= high[j] &<< shift
-                            m &= m &- 1
-                            j += 1
-                        }
-                    }
-                }
+            let decodedEnd = positionDeltas.withUnsafeMutableBufferPointer { deltas in
+                BitPacking.unpackPatched(base, header: (header.width, header.exceptions, header.highWidth), dataAt: dataAt, end: end,
+                                         into: deltas.baseAddress!)
             }
-            if bad { throw corrupt("bad exception index", offset) }
+            guard decodedEnd != nil else { throw corrupt("bad position block, or one that runs past the end", offset) }
             positionNextOffset = offset + header.length
         } else {
             guard offset >= positionsStart else { throw corrupt("position tail out of range", offset) }

@@ -3,8 +3,8 @@
 ///     TermPostings := docsLen:varint totalFreq:varint Skip{blocks, if docFreq > 128} Docs Positions
 ///     Skip         := lastDoc:u32 docsOffset:u32 posOffset:u32 posStart:u32 maxTf:u32 minLen:u32
 ///     Docs         := FullBlock* TailBlock?
-///     FullBlock    := docWidth:u8 tfWidth:u8 lanes(docDelta, docWidth) lanes(tf − 1, tfWidth)
-///     TailBlock    := (docDelta:varint tf:varint)*          (fewer than 128 docs)
+///     FullBlock    := Patched(docDelta) Patched(tf − 1)                  (BitPacking+Patched)
+///     TailBlock    := docWidth:u8 tfWidth:u8 bits(docDelta, docWidth){r} bits(tf − 1, tfWidth){r}
 ///     Positions    := PosHeader{n} PosData{n} PosTail         (n = ⌊totalFreq/128⌋)
 ///     PosHeader    := width:u8 exceptions:u8 highWidth:u8
 ///     PosData      := lanes(delta mod 2^width, width) Where bits(delta >> width, highWidth){exceptions}
@@ -12,7 +12,8 @@
 ///     PosTail      := positionDelta:varint{totalFreq mod 128}
 ///
 /// `docDelta` is relative to the previous doc of the term (0 before the first); a block's first
-/// delta is relative to the previous block's `lastDoc`. The positions of all docs form one
+/// delta is relative to the previous block's `lastDoc`; `r` = docFreq mod 128 (the tail packs
+/// its values one after the other, in `⌈r·width/8⌉` bytes each). The positions of all docs form one
 /// stream of deltas (each doc's first from 0), cut in blocks of 128 values. A position block is
 /// patched frame of reference: the `width` low bits of every delta, then the deltas that do not
 /// fit ("exceptions", `highWidth` = 0 when there are none): where they are (up to 16 indexes,
@@ -29,12 +30,6 @@
 /// WAND).
 struct PostingsEncoder {
     static let skipEntrySize = 24
-    /// Up to this many exceptions a position block lists their indexes; more take a 128-bit map.
-    static let exceptionListMax = 16
-
-    /// Bytes that say where a block's `exceptions` are.
-    @inline(__always)
-    static func exceptionPlaceBytes(_ exceptions: Int) -> Int { min(exceptions, exceptionListMax) }
 
     private var docBuffer: [UInt8] = []
     private var positionBuffer: [UInt8] = []
@@ -45,9 +40,7 @@ struct PostingsEncoder {
     /// offset of each position block.
     private var positionDeltas: [UInt32] = []
     private var positionBlockOffsets: [Int] = []
-    private var low = [UInt32](repeating: 0, count: BitPacking.blockSize)
-    private var high = [UInt32](repeating: 0, count: BitPacking.blockSize)
-    private var bitCounts = [Int](repeating: 0, count: 33)
+    private var scratch = [UInt32](repeating: 0, count: BitPacking.blockSize)
 
     /// Appends the encoded postings to `out`.
     /// - Parameters:
@@ -75,27 +68,32 @@ struct PostingsEncoder {
                 minLen = min(minLen, length)
                 positionIndex += Int(freqs[i])
             }
-            if end - start == blockSize {
-                for i in start..<end {
-                    deltas[i - start] = docs[i] - previous
-                    tfs[i - start] = freqs[i] - 1
-                    previous = docs[i]
-                }
-                deltas.withUnsafeBufferPointer { d in
-                    tfs.withUnsafeBufferPointer { t in
-                        let dw = BitPacking.width(d)
-                        let tw = BitPacking.width(t)
+            for i in start..<end {
+                deltas[i - start] = docs[i] - previous
+                tfs[i - start] = freqs[i] - 1
+                previous = docs[i]
+            }
+            let count = end - start
+            deltas.withUnsafeBufferPointer { d in
+                tfs.withUnsafeBufferPointer { t in
+                    if count == blockSize {
+                        // Exceptions cost 4 bytes each in the choice: with half a byte (as for
+                        // positions) postings were 1.5 MB smaller still on the law corpus, but
+                        // every query 3–10% slower (ABBA), patching tf blocks in its doc loop.
+                        scratch.withUnsafeMutableBufferPointer { s in
+                            BitPacking.packPatched(d, scratch: s.baseAddress!, exceptionCost: 8, into: &docBuffer)
+                            BitPacking.packPatched(t, scratch: s.baseAddress!, exceptionCost: 8, into: &docBuffer)
+                        }
+                    } else {
+                        let dr = UnsafeBufferPointer(rebasing: d[0..<count])
+                        let tr = UnsafeBufferPointer(rebasing: t[0..<count])
+                        let dw = BitPacking.width(dr)
+                        let tw = BitPacking.width(tr)
                         docBuffer.append(UInt8(dw))
                         docBuffer.append(UInt8(tw))
-                        BitPacking.packBlock(d, width: dw, into: &docBuffer)
-                        BitPacking.packBlock(t, width: tw, into: &docBuffer)
+                        BitPacking.pack(dr, width: dw, into: &docBuffer)
+                        BitPacking.pack(tr, width: tw, into: &docBuffer)
                     }
-                }
-            } else {
-                for i in start..<end {
-                    VarInt.append(docs[i] - previous, to: &docBuffer)
-                    VarInt.append(freqs[i], to: &docBuffer)
-                    previous = docs[i]
                 }
             }
             if n > blockSize {
@@ -144,7 +142,10 @@ struct PostingsEncoder {
         positionDeltas.withUnsafeBufferPointer { all in
             for k in 0..<full {
                 positionBlockOffsets.append(positionBuffer.count)
-                let header = encodePositionBlock(UnsafeBufferPointer(rebasing: all[(k * blockSize)..<((k + 1) * blockSize)]))
+                let header = scratch.withUnsafeMutableBufferPointer { s in
+                    BitPacking.packPatched(UnsafeBufferPointer(rebasing: all[(k * blockSize)..<((k + 1) * blockSize)]), scratch: s.baseAddress!,
+                                           header: false, into: &positionBuffer)
+                }
                 positionBuffer[3 * k] = header.0
                 positionBuffer[3 * k + 1] = header.1
                 positionBuffer[3 * k + 2] = header.2
@@ -152,70 +153,5 @@ struct PostingsEncoder {
             positionBlockOffsets.append(positionBuffer.count)
             for v in all[(full * blockSize)..<positions.count] { VarInt.append(v, to: &positionBuffer) }
         }
-    }
-
-    /// Appends the data of one patched frame-of-reference block of 128 position deltas, with
-    /// the width that makes the block smallest (ties going to fewer exceptions), and returns its
-    /// header: (width, exceptions, highWidth).
-    private mutating func encodePositionBlock(_ values: UnsafeBufferPointer<UInt32>) -> (UInt8, UInt8, UInt8) {
-        var maxBits = 0
-        var bestWidth = 0
-        bitCounts.withUnsafeMutableBufferPointer { counts in
-            // How many values need each bit count (0...32).
-            counts.update(repeating: 0)
-            var or: UInt32 = 0
-            for v in values {
-                counts[BitPacking.width(v)] &+= 1
-                or |= v
-            }
-            maxBits = BitPacking.width(or)
-            // Bytes, plus half a byte an exception: patching costs time, and below that the
-            // bytes saved are few (measured on the law corpus: 2% larger, 2.5 × fewer exceptions).
-            bestWidth = maxBits
-            var bestCost = 2 * BitPacking.byteCount(width: maxBits)
-            var exceptions = 0  // values wider than w
-            var w = maxBits - 1
-            while w >= 0 {
-                exceptions += counts[w + 1]
-                let bytes = BitPacking.byteCount(width: w) + Self.exceptionPlaceBytes(exceptions)
-                    + BitPacking.byteCount(count: exceptions, width: maxBits - w)
-                let cost = 2 * bytes + exceptions
-                if cost < bestCost {
-                    bestCost = cost
-                    bestWidth = w
-                }
-                w -= 1
-            }
-        }
-        let highWidth = maxBits - bestWidth
-        let mask = UInt32(truncatingIfNeeded: BitPacking.mask(bestWidth))
-        guard highWidth > 0 else {
-            BitPacking.packBlock(values, width: bestWidth, into: &positionBuffer)
-            return (UInt8(bestWidth), 0, 0)
-        }
-        var e = 0
-        var map: (UInt64, UInt64) = (0, 0)
-        low.withUnsafeMutableBufferPointer { lowValues in
-            high.withUnsafeMutableBufferPointer { highValues in
-                for i in 0..<values.count {
-                    let v = values[i]
-                    lowValues[i] = v & mask
-                    if v > mask {
-                        highValues[e] = v >> UInt32(bestWidth)
-                        e += 1
-                        if i < 64 { map.0 |= 1 << UInt64(i) } else { map.1 |= 1 << UInt64(i - 64) }
-                    }
-                }
-                BitPacking.packBlock(UnsafeBufferPointer(lowValues), width: bestWidth, into: &positionBuffer)
-                if e > Self.exceptionListMax {
-                    for k in 0..<8 { positionBuffer.append(UInt8(truncatingIfNeeded: map.0 >> UInt64(8 * k))) }
-                    for k in 0..<8 { positionBuffer.append(UInt8(truncatingIfNeeded: map.1 >> UInt64(8 * k))) }
-                } else {
-                    for i in 0..<values.count where values[i] > mask { positionBuffer.append(UInt8(i)) }
-                }
-                BitPacking.pack(UnsafeBufferPointer(rebasing: highValues[0..<e]), width: highWidth, into: &positionBuffer)
-            }
-        }
-        return (UInt8(bestWidth), UInt8(e), UInt8(highWidth))
     }
 }

@@ -279,8 +279,8 @@ struct PostingsRoundTripTests {
             p.positions.append(position)
         }
         p.lengths = [2000]
-        var expected: [UInt8] = [0x03, 0x82, 0x02]  // docsLen 3, totalFreq 258
-        expected += [0x00, 0x82, 0x02]  // TailBlock: doc 0, tf 258
+        var expected: [UInt8] = [0x04, 0x82, 0x02]  // docsLen 4, totalFreq 258
+        expected += [0x00, 0x09, 0x01, 0x01]  // TailBlock: widths 0 and 9; bits(tf − 1 = 257, 9)
         expected += [0x01, 0x01, 0x09, 0x02, 0x00, 0x00]  // PosHeader × 2: (1, 1, 9), (2, 0, 0)
         // Block 0, lanes(low bits, 1): lane k holds values k, k+4, …; only value 1 (lane 1,
         // row 0) has low bit 0. Then the exception: index 1, 500 in 9 bits.
@@ -313,8 +313,9 @@ struct PostingsRoundTripTests {
         }
         p.lengths = [200_000]
         let bytes = Self.encode(p)
-        // docsLen 3, totalFreq 128, TailBlock (doc 0, tf 128), then the position block's header.
-        #expect(Array(bytes[0..<6]) == [0x03, 0x80, 0x01, 0x00, 0x80, 0x01])
+        // docsLen 3, totalFreq 128, TailBlock (widths 0 and 7; tf − 1 = 127 in 7 bits), then
+        // the position block's header.
+        #expect(Array(bytes[0..<6]) == [0x03, 0x80, 0x01, 0x00, 0x07, 0x7F])
         #expect(Array(bytes[6..<9]) == [0x01, 22, 0x09])
         var map = [UInt8](repeating: 0, count: 16)
         for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
@@ -324,6 +325,50 @@ struct PostingsRoundTripTests {
             var decoded: [UInt32] = []
             try cursor.positions(into: &decoded)
             #expect(decoded == p.positions)
+        }
+    }
+
+    @Test("Patched doc blocks: listed exceptions for a long gap, a 128-bit map for many")
+    func patchedDocBlocks() throws {
+        // 128 docs: deltas 1 but one of 1000 (width 1; one listed exception, index 64, high
+        // bits 1000 >> 1 = 500 in 9 bits); tf − 1 = 999 at every 6th doc, 0 elsewhere (width
+        // 0; 22 exceptions, mapped, 999 in 10 bits each).
+        let exceptions = Array(stride(from: 0, to: 128, by: 6))
+        var p = Postings(documentCount: 2000)
+        var doc: UInt32 = 0
+        for i in 0..<128 {
+            doc += i == 0 ? 0 : i == 64 ? 1000 : 1
+            p.docs.append(doc)
+            let tf = exceptions.contains(i) ? 1000 : 1
+            p.freqs.append(UInt32(tf))
+            p.starts.append(p.positions.count)
+            p.positions += (0..<UInt32(tf)).map { 3 * $0 }
+        }
+        p.lengths = [UInt32](repeating: 3000, count: 2000)
+        let bytes = Self.encode(p)
+        // docsLen 69 (1 byte), totalFreq 22 106 (3 bytes); the doc deltas' header, 16 bytes of
+        // low bits, the exception's index and its 9 high bits (2 bytes); the tfs' header and map.
+        #expect(Array(bytes[0..<4]) == [69, 0xDA, 0xAC, 0x01])
+        #expect(Array(bytes[4..<7]) == [0x01, 0x01, 0x09])
+        #expect(bytes[4 + 3 + 16] == 64)
+        let tfAt = 4 + 3 + 16 + 1 + 2
+        #expect(Array(bytes[tfAt..<(tfAt + 3)]) == [0x00, 22, 10])
+        var map = [UInt8](repeating: 0, count: 16)
+        for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
+        #expect(Array(bytes[(tfAt + 3)..<(tfAt + 19)]) == map)
+        #expect(tfAt + 19 + (22 * 10 + 7) / 8 == 4 + 69)
+        try Self.withCursor(p) { cursor in
+            for i in 0..<128 {
+                #expect(cursor.doc == p.docs[i])
+                #expect(cursor.frequency == Int(p.freqs[i]))
+                if i % 5 == 0 {
+                    var positions: [UInt32] = []
+                    try cursor.positions(into: &positions)
+                    #expect(positions[...] == p.positions(ofDocAt: i))
+                }
+                try cursor.next()
+            }
+            #expect(cursor.doc == PostingsCursor.exhausted)
         }
     }
 
@@ -403,10 +448,10 @@ struct PostingsRoundTripTests {
 
 @Suite("Format version")
 struct FormatVersionTests {
-    @Test("Indexes of older versions (1: varint positions, 2: positional word postings) are rejected: rebuild them",
-          arguments: [UInt8(1), 2])
+    @Test("Indexes of older versions (1: varint positions, 2: positional word postings, 3: unpatched doc blocks) are rejected: rebuild them",
+          arguments: [UInt8(1), 2, 3])
     func olderVersionsAreRejected(version: UInt8) throws {
-        #expect(IndexFormat.version == 3)
+        #expect(IndexFormat.version == 4)
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for name in Fixtures.indexFiles(Fixtures.seedIndex) {
@@ -421,7 +466,7 @@ struct FormatVersionTests {
             try IndexReader.open(directory: dir)
         } throws: { error in
             guard case .unsupportedVersion(_, let found, let supported) = error as? IndexError else { return false }
-            return found == UInt32(version) && supported == 3
+            return found == UInt32(version) && supported == 4
         }
     }
 }
