@@ -27,6 +27,13 @@ public struct ByteReader {
     }
 
     @inline(__always)
+    public mutating func u16() throws(IndexError) -> UInt16 {
+        guard offset >= 0, offset + 2 <= base.count else { throw corrupt("read past the end") }
+        defer { offset += 2 }
+        return UInt16(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    @inline(__always)
     public mutating func u32() throws(IndexError) -> UInt32 {
         guard offset >= 0, offset + 4 <= base.count else { throw corrupt("read past the end") }
         defer { offset += 4 }

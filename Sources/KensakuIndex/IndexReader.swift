@@ -157,6 +157,7 @@ public final class IndexReader {
         while block < blockCount {
             var r = terms.reader(at: try blockOffset(block))
             let end = block + 1 < blockCount ? try blockOffset(block + 1) : blocksEnd
+            var postingsOffset = try r.varint(max: postings.body.count)
             key.removeAll(keepingCapacity: true)
             var first = true
             while r.offset < end {
@@ -167,7 +168,8 @@ public final class IndexReader {
                 key.removeSubrange(shared...)
                 key.append(contentsOf: try r.bytes(suffixLength))
                 let info = TermInfo(docFreq: try r.varint(max: Int(Int32.max)), totalFreq: try r.varint(max: Int.max),
-                                    postingsOffset: try r.varint(max: postings.body.count), postingsLength: try r.varint(max: postings.body.count))
+                                    postingsOffset: postingsOffset, postingsLength: try r.varint(max: postings.body.count))
+                postingsOffset += info.postingsLength  // ≤ 65 × the body's size: no overflow
                 if [UInt8].lexicographicallyLess(key, start) { continue }
                 if try !body(key, info) { return }
             }
@@ -186,6 +188,7 @@ public final class IndexReader {
         let block = try findBlock(key)
         var r = terms.reader(at: try blockOffset(block))
         let end = block + 1 < blockCount ? try blockOffset(block + 1) : blocksEnd
+        var postingsOffset = try r.varint(max: postings.body.count)
         var matched = 0  // leading bytes of the current term equal to the key's
         var termLength = 0
         var first = true
@@ -209,12 +212,13 @@ public final class IndexReader {
                         if matched == k.count || suffix[i] > k[matched] { return nil }
                     } else if matched == k.count {
                         return TermInfo(docFreq: try r.varint(max: Int(Int32.max)), totalFreq: try r.varint(max: Int.max),
-                                        postingsOffset: try r.varint(max: postings.body.count),
-                                        postingsLength: try r.varint(max: postings.body.count))
+                                        postingsOffset: postingsOffset, postingsLength: try r.varint(max: postings.body.count))
                     }
                 }
                 // shared > matched: the term is below the key where its predecessor was; skip it.
-                for _ in 0..<4 { _ = try r.varint() }
+                _ = try r.varint()
+                _ = try r.varint()
+                postingsOffset += try r.varint(max: postings.body.count)
             }
             return nil
         }
@@ -237,6 +241,7 @@ public final class IndexReader {
             throw .corrupt(file: postings.name, offset: info.postingsOffset, reason: "postings out of range")
         }
         let slice = UnsafeRawBufferPointer(rebasing: postings.body[info.postingsOffset..<(info.postingsOffset + info.postingsLength)])
-        return try PostingsCursor(slice, docFreq: info.docFreq, file: postings.name, fileOffset: info.postingsOffset, documentCount: documentCount)
+        return try PostingsCursor(slice, docFreq: info.docFreq, totalFreq: info.totalFreq, file: postings.name, fileOffset: info.postingsOffset,
+                                  documentCount: documentCount)
     }
 }

@@ -52,7 +52,8 @@ public struct PostingsCursor {
     private var positionNextOffset = 0
     private var positionDeltas: [UInt32] = []
 
-    init(_ bytes: UnsafeRawBufferPointer, docFreq: Int, file: String, fileOffset: Int, documentCount: Int) throws(IndexError) {
+    /// - Parameter totalFreq: the term's positions (the dictionary's `totalFreq`).
+    init(_ bytes: UnsafeRawBufferPointer, docFreq: Int, totalFreq: Int, file: String, fileOffset: Int, documentCount: Int) throws(IndexError) {
         self.bytes = bytes
         self.file = file
         self.fileOffset = fileOffset
@@ -63,7 +64,7 @@ public struct PostingsCursor {
         }
         var r = ByteReader(bytes, file: file)
         let docsLength = try r.varint(max: bytes.count)
-        totalFreq = try r.varint(max: Int(UInt32.max))
+        self.totalFreq = totalFreq
         blocks = (docFreq + BitPacking.blockSize - 1) / BitPacking.blockSize
         skipStart = r.offset
         docsStart = skipStart + (docFreq > BitPacking.blockSize ? blocks * PostingsEncoder.skipEntrySize : 0)
@@ -73,7 +74,7 @@ public struct PostingsCursor {
         positionBlocks = totalFreq / BitPacking.blockSize
         positionDataStart = positionsStart + 3 * positionBlocks
         // Every packed position block takes at least its 3-byte header, every tail value 1.
-        guard docsEnd <= positionsEnd, totalFreq >= docFreq,
+        guard docsEnd <= positionsEnd, totalFreq >= docFreq, totalFreq <= Int(UInt32.max),
               positionBlocks * 3 + totalFreq % BitPacking.blockSize <= positionsEnd - positionsStart else {
             throw .corrupt(file: file, offset: fileOffset, reason: "postings lengths disagree")
         }
@@ -97,7 +98,7 @@ public struct PostingsCursor {
     private func skipEntry(_ block: Int) throws(IndexError) -> SkipEntry {
         var r = ByteReader(bytes, offset: skipStart + block * PostingsEncoder.skipEntrySize, file: file)
         return SkipEntry(lastDoc: try r.u32(), docsOffset: Int(try r.u32()), positionOffset: Int(try r.u32()),
-                         positionStart: Int(try r.u32()), maxTf: try r.u32(), minLength: try r.u32())
+                         positionStart: Int(try r.u32()), maxTf: PostingsEncoder.maxTf(try r.u16()), minLength: UInt32(try r.u16()))
     }
 
     @usableFromInline mutating func loadBlock(_ b: Int) throws(IndexError) {

@@ -1,7 +1,7 @@
 /// Encodes one term's postings in the final format (see `Index/FORMAT.md`):
 ///
-///     TermPostings := docsLen:varint totalFreq:varint Skip{blocks, if docFreq > 128} Docs Positions
-///     Skip         := lastDoc:u32 docsOffset:u32 posOffset:u32 posStart:u32 maxTf:u32 minLen:u32
+///     TermPostings := docsLen:varint Skip{blocks, if docFreq > 128} Docs Positions
+///     Skip         := lastDoc:u32 docsOffset:u32 posOffset:u32 posStart:u32 maxTf:u16 minLen:u16
 ///     Docs         := FullBlock* TailBlock?
 ///     FullBlock    := Patched(docDelta) Patched(tf − 1)                  (BitPacking+Patched)
 ///     TailBlock    := docWidth:u8 tfWidth:u8 bits(docDelta, docWidth){r} bits(tf − 1, tfWidth){r}
@@ -27,9 +27,15 @@
 /// offset of the data of the position block holding it (block `posStart / 128`, value
 /// `posStart % 128`; PosTail's offset when that is `n`). Offsets are relative to the start of
 /// `Docs` and `Positions`. `maxTf` and `minLen` bound the block's best BM25 score (block-max
-/// WAND).
+/// WAND): `minLen` is the smallest field length of the block's docs, or 65,535 if larger (still
+/// a lower bound), `maxTf` the largest tf, or 65,535 for any tf from 65,535 on (read as
+/// unbounded); two bytes each instead of four.
 struct PostingsEncoder {
-    static let skipEntrySize = 24
+    static let skipEntrySize = 20
+
+    /// A skip entry's `maxTf` as read: 65,535 stands for any larger tf too.
+    @inline(__always)
+    static func maxTf(_ stored: UInt16) -> UInt32 { stored == .max ? .max : UInt32(stored) }
 
     private var docBuffer: [UInt8] = []
     private var positionBuffer: [UInt8] = []
@@ -101,13 +107,12 @@ struct PostingsEncoder {
                 skip.appendLE(docsOffset)
                 skip.appendLE(UInt32(positionBlockOffsets[posStart / blockSize]))
                 skip.appendLE(UInt32(posStart))
-                skip.appendLE(maxTf)
-                skip.appendLE(minLen)
+                skip.appendLE(UInt16(min(maxTf, UInt32(UInt16.max))))
+                skip.appendLE(UInt16(min(minLen, UInt32(UInt16.max))))
             }
             start = end
         }
         VarInt.append(docBuffer.count, to: &out)
-        VarInt.append(positions.count, to: &out)
         out.append(contentsOf: skip)
         out.append(contentsOf: docBuffer)
         out.append(contentsOf: positionBuffer)

@@ -109,7 +109,7 @@ struct PostingsRoundTripTests {
         let buffer = [UInt8](repeating: 0xA5, count: 37) + encoded + [UInt8](repeating: 0xFF, count: 11)
         return try buffer.withUnsafeBytes { raw in
             let slice = UnsafeRawBufferPointer(rebasing: raw[37..<(37 + encoded.count)])
-            var cursor = try PostingsCursor(slice, docFreq: p.docs.count, file: "test", fileOffset: 0, documentCount: p.documentCount)
+            var cursor = try PostingsCursor(slice, docFreq: p.docs.count, totalFreq: p.positions.count, file: "test", fileOffset: 0, documentCount: p.documentCount)
             return try body(&cursor)
         }
     }
@@ -279,7 +279,7 @@ struct PostingsRoundTripTests {
             p.positions.append(position)
         }
         p.lengths = [2000]
-        var expected: [UInt8] = [0x04, 0x82, 0x02]  // docsLen 4, totalFreq 258
+        var expected: [UInt8] = [0x04]  // docsLen 4 (totalFreq 258 is the dictionary's)
         expected += [0x00, 0x09, 0x01, 0x01]  // TailBlock: widths 0 and 9; bits(tf − 1 = 257, 9)
         expected += [0x01, 0x01, 0x09, 0x02, 0x00, 0x00]  // PosHeader × 2: (1, 1, 9), (2, 0, 0)
         // Block 0, lanes(low bits, 1): lane k holds values k, k+4, …; only value 1 (lane 1,
@@ -313,14 +313,14 @@ struct PostingsRoundTripTests {
         }
         p.lengths = [200_000]
         let bytes = Self.encode(p)
-        // docsLen 3, totalFreq 128, TailBlock (widths 0 and 7; tf − 1 = 127 in 7 bits), then
-        // the position block's header.
-        #expect(Array(bytes[0..<6]) == [0x03, 0x80, 0x01, 0x00, 0x07, 0x7F])
-        #expect(Array(bytes[6..<9]) == [0x01, 22, 0x09])
+        // docsLen 3, TailBlock (widths 0 and 7; tf − 1 = 127 in 7 bits), then the position
+        // block's header.
+        #expect(Array(bytes[0..<4]) == [0x03, 0x00, 0x07, 0x7F])
+        #expect(Array(bytes[4..<7]) == [0x01, 22, 0x09])
         var map = [UInt8](repeating: 0, count: 16)
         for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
-        #expect(Array(bytes[(9 + 16)..<(9 + 32)]) == map)
-        #expect(bytes.count == 9 + 16 + 16 + (exceptions.count * 9 + 7) / 8)
+        #expect(Array(bytes[(7 + 16)..<(7 + 32)]) == map)
+        #expect(bytes.count == 7 + 16 + 16 + (exceptions.count * 9 + 7) / 8)
         try Self.withCursor(p) { cursor in
             var decoded: [UInt32] = []
             try cursor.positions(into: &decoded)
@@ -346,17 +346,17 @@ struct PostingsRoundTripTests {
         }
         p.lengths = [UInt32](repeating: 3000, count: 2000)
         let bytes = Self.encode(p)
-        // docsLen 69 (1 byte), totalFreq 22 106 (3 bytes); the doc deltas' header, 16 bytes of
-        // low bits, the exception's index and its 9 high bits (2 bytes); the tfs' header and map.
-        #expect(Array(bytes[0..<4]) == [69, 0xDA, 0xAC, 0x01])
-        #expect(Array(bytes[4..<7]) == [0x01, 0x01, 0x09])
-        #expect(bytes[4 + 3 + 16] == 64)
-        let tfAt = 4 + 3 + 16 + 1 + 2
+        // docsLen 69 (1 byte); the doc deltas' header, 16 bytes of low bits, the exception's
+        // index and its 9 high bits (2 bytes); the tfs' header and map.
+        #expect(bytes[0] == 69)
+        #expect(Array(bytes[1..<4]) == [0x01, 0x01, 0x09])
+        #expect(bytes[1 + 3 + 16] == 64)
+        let tfAt = 1 + 3 + 16 + 1 + 2
         #expect(Array(bytes[tfAt..<(tfAt + 3)]) == [0x00, 22, 10])
         var map = [UInt8](repeating: 0, count: 16)
         for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
         #expect(Array(bytes[(tfAt + 3)..<(tfAt + 19)]) == map)
-        #expect(tfAt + 19 + (22 * 10 + 7) / 8 == 4 + 69)
+        #expect(tfAt + 19 + (22 * 10 + 7) / 8 == 1 + 69)
         try Self.withCursor(p) { cursor in
             for i in 0..<128 {
                 #expect(cursor.doc == p.docs[i])
@@ -401,7 +401,7 @@ struct PostingsRoundTripTests {
         lengths.withUnsafeBufferPointer { encoder.encode(docs: docs, freqs: freqs, positions: positions, lengths: $0, into: &bytes) }
         let error = bytes.withUnsafeBytes { raw -> IndexError? in
             do throws(IndexError) {
-                var cursor = try PostingsCursor(raw, docFreq: docs.count, file: "test", fileOffset: 0, documentCount: documentCount)
+                var cursor = try PostingsCursor(raw, docFreq: docs.count, totalFreq: positions.count, file: "test", fileOffset: 0, documentCount: documentCount)
                 while cursor.doc != PostingsCursor.exhausted { try cursor.next() }
                 return nil
             } catch {
@@ -428,7 +428,7 @@ struct PostingsRoundTripTests {
                 }
                 bytes.withUnsafeBytes { raw in
                     do throws(IndexError) {
-                        var cursor = try PostingsCursor(raw, docFreq: p.docs.count, file: "test", fileOffset: 0, documentCount: p.documentCount)
+                        var cursor = try PostingsCursor(raw, docFreq: p.docs.count, totalFreq: p.positions.count, file: "test", fileOffset: 0, documentCount: p.documentCount)
                         var positions: [UInt32] = []
                         var steps = 0
                         while cursor.doc != PostingsCursor.exhausted && steps < 3 * docCount {
