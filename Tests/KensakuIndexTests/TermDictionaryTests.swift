@@ -1,0 +1,44 @@
+import Foundation
+@testable import KensakuIndex
+import Testing
+
+@Suite("Term dictionary")
+struct TermDictionaryTests {
+    @Test("Postings offsets, stored once a block, come back for every term by scan and by lookup")
+    func offsetsAreDerived() throws {
+        let reader = try IndexReader.open(directory: Fixtures.seedIndex)
+        var entries: [([UInt8], TermInfo)] = []
+        try reader.scan(from: []) { (key, info) throws(IndexError) in
+            entries.append((key, info))
+            return true
+        }
+        #expect(entries.count == 4897)
+        #expect(entries.count > 3 * TermDictionary.blockSize)
+        var next = 0
+        for (key, info) in entries {
+            // The postings of all terms are contiguous, in key order, and each decodes.
+            #expect(info.postingsOffset == next)
+            next = info.postingsOffset + info.postingsLength
+            #expect(try reader.lookup(key) == info)
+            var cursor = try reader.postings(info)
+            var docs = 0
+            while cursor.doc != PostingsCursor.exhausted {
+                docs += 1
+                try cursor.next()
+            }
+            #expect(docs == info.docFreq)
+        }
+        #expect(next == reader.postings.body.count)
+    }
+
+    @Test("The writer refuses postings that do not follow the previous term's")
+    func gapsAreRefused() throws {
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var writer = try TermDictionaryWriter(path: dir + "/t.terms")
+        try writer.add(key: [1, 1, 0x41], info: TermInfo(docFreq: 1, totalFreq: 1, postingsOffset: 0, postingsLength: 10))
+        #expect(throws: IndexError.self) {
+            try writer.add(key: [1, 1, 0x42], info: TermInfo(docFreq: 1, totalFreq: 1, postingsOffset: 11, postingsLength: 10))
+        }
+    }
+}
