@@ -122,8 +122,17 @@ extension BitPacking {
         unpackBlock(base + dataAt, width: width, into: out)
         guard exceptions > 0 else { return blockEnd }
         let shift = UInt32(width)
-        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: blockSize) { high -> Int? in
-            unpack(base + highAt, readable: end - highAt, count: exceptions, width: highWidth, into: high.baseAddress!)
+        let highMask = mask(highWidth)
+        /// Patches the exceptions, reading each one's high bits from `highBase` where it is
+        /// patched (one unaligned 64-bit load; 8 bytes past the high bits must be readable).
+        /// Measured against unpacking them into a buffer first: the heavy queries 1.5–3%
+        /// faster at the 10th percentile, alike in three builds of different code layout.
+        @inline(__always) func patch(_ highBase: UnsafeRawPointer) -> Int? {
+            @inline(__always) func high(_ j: Int) -> UInt32 {
+                let bit = j &* highWidth
+                let word = UInt64(littleEndian: highBase.loadUnaligned(fromByteOffset: bit &>> 3, as: UInt64.self))
+                return UInt32(truncatingIfNeeded: (word &>> UInt64(bit & 7)) & highMask) &<< shift
+            }
             if exceptions <= exceptionListMax {
                 // Listed: an index ≥ 128 means corrupt bytes (patched as its low 7 bits).
                 let indices = (base + placesAt).assumingMemoryBound(to: UInt8.self)
@@ -131,7 +140,7 @@ extension BitPacking {
                 for j in 0..<exceptions {
                     let i = indices[j]
                     seen |= i
-                    out[Int(i & 0x7F)] |= high[j] &<< shift
+                    out[Int(i & 0x7F)] |= high(j)
                 }
                 return seen >= 0x80 ? nil : blockEnd
             }
@@ -142,17 +151,25 @@ extension BitPacking {
             var j = 0
             var m = lowMap
             while m != 0 {
-                out[m.trailingZeroBitCount] |= high[j] &<< shift
+                out[m.trailingZeroBitCount] |= high(j)
                 m &= m &- 1
-                j += 1
+                j &+= 1
             }
             m = highMap
             while m != 0 {
-                out[64 + m.trailingZeroBitCount] |= high[j] &<< shift
+                out[64 &+ m.trailingZeroBitCount] |= high(j)
                 m &= m &- 1
-                j += 1
+                j &+= 1
             }
             return blockEnd
+        }
+        let highBytes = byteCount(count: exceptions, width: highWidth)
+        if end - highAt >= highBytes + 8 { return patch(base + highAt) }
+        // Near the end of the readable bytes: the high bits, copied with zeros after them.
+        return withUnsafeTemporaryAllocation(byteCount: highBytes + 8, alignment: 8) { copy -> Int? in
+            copy.initializeMemory(as: UInt8.self, repeating: 0)
+            copy.copyMemory(from: UnsafeRawBufferPointer(start: base + highAt, count: highBytes))
+            return patch(UnsafeRawPointer(copy.baseAddress!))
         }
     }
 }
