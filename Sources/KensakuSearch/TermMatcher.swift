@@ -730,18 +730,24 @@ struct TermMatcher {
         var j = 0
         if n <= 8 * m {
             // Branch-free merge: the lists are of similar length, and which one advances is
-            // unpredictable. Writing `starts[kept]` every step is harmless (kept ≤ i).
-            while i < m && j < n {
-                let start = sBase[i]
-                let a = start &+ offset
-                let b = pBase[j]
-                sBase[kept] = start
+            // unpredictable. Writing `starts[kept]` every step is harmless (kept ≤ i < i + 1).
+            // The next value of each list is loaded a step ahead and chosen by a select, so
+            // that a load is not in the chain from one comparison to the next.
+            var a = sBase[0] &+ offset
+            var b = pBase[0]
+            while true {
+                let nextA = sBase[Swift.min(i &+ 1, m &- 1)] &+ offset
+                let nextB = pBase[Swift.min(j &+ 1, n &- 1)]
+                sBase[kept] = a &- offset
                 // Comparisons as 0/1 integers (setcc), not branches.
                 let le = Int(unsafeBitCast(a <= b, to: UInt8.self))
                 let ge = Int(unsafeBitCast(b <= a, to: UInt8.self))
                 kept &+= le & ge
                 i &+= le
                 j &+= ge
+                if i >= m || j >= n { break }
+                a = le != 0 ? nextA : a
+                b = ge != 0 ? nextB : b
             }
             return kept
         }
