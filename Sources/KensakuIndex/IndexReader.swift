@@ -169,7 +169,9 @@ public final class IndexReader {
                 key.append(contentsOf: try r.bytes(suffixLength))
                 let info = TermInfo(docFreq: try r.varint(max: Int(Int32.max)), totalFreq: try r.varint(max: Int.max),
                                     postingsOffset: postingsOffset, postingsLength: try r.varint(max: postings.body.count))
-                postingsOffset += info.postingsLength  // ≤ 65 × the body's size: no overflow
+                // Capped just past the body (an offset there is refused when used): a corrupt
+                // block of many entries cannot overflow the sum.
+                postingsOffset = min(postingsOffset + info.postingsLength, postings.body.count + 1)
                 if [UInt8].lexicographicallyLess(key, start) { continue }
                 if try !body(key, info) { return }
             }
@@ -218,7 +220,7 @@ public final class IndexReader {
                 // shared > matched: the term is below the key where its predecessor was; skip it.
                 _ = try r.varint()
                 _ = try r.varint()
-                postingsOffset += try r.varint(max: postings.body.count)
+                postingsOffset = min(postingsOffset + (try r.varint(max: postings.body.count)), postings.body.count + 1)
             }
             return nil
         }
