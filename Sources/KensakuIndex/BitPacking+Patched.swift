@@ -23,45 +23,37 @@ extension BitPacking {
 
     /// Appends the block of ``blockSize`` `values` with the width that makes it smallest,
     /// counting `exceptionCost` half bytes more an exception (patching costs time: position
-    /// blocks count 1, doc blocks, decoded in every query's doc loop, 8), ties to the wider; returns its header (width, exceptions, highWidth),
-    /// which it writes first unless `header` is false. `scratch` holds ``blockSize`` values.
+    /// blocks count 1, doc blocks, decoded in every query's doc loop, 8), ties to the wider.
+    /// Returns its header (width, exceptions, highWidth), which it writes first unless
+    /// `header` is false. `scratch` holds 2 × ``blockSize`` values (the low and the high
+    /// parts), so that a block allocates nothing.
     @discardableResult
     static func packPatched(_ values: UnsafeBufferPointer<UInt32>, scratch: UnsafeMutablePointer<UInt32>, header: Bool = true,
                             exceptionCost: Int = 1, into bytes: inout [UInt8]) -> (UInt8, UInt8, UInt8) {
         precondition(values.count == blockSize)
-        var counts = [Int](repeating: 0, count: 33)
-        var or: UInt32 = 0
-        for v in values {
-            counts[width(v)] &+= 1
-            or |= v
-        }
-        let maxBits = width(or)
-        var bestWidth = maxBits
-        var bestCost = 2 * byteCount(width: maxBits)
-        var exceptions = 0  // values wider than w
-        var w = maxBits - 1
-        while w >= 0 {
-            exceptions += counts[w + 1]
-            let cost = 2 * (byteCount(width: w) + exceptionPlaceBytes(exceptions) + byteCount(count: exceptions, width: maxBits - w)) + exceptionCost * exceptions
-            if cost < bestCost {
-                bestCost = cost
-                bestWidth = w
+        // How many values need each bit count (0...32).
+        let maxBits: Int, bestWidth: Int
+        (maxBits, bestWidth) = withUnsafeTemporaryAllocation(of: Int.self, capacity: 33) { counts in
+            counts.initialize(repeating: 0)
+            var or: UInt32 = 0
+            for v in values {
+                counts[width(v)] &+= 1
+                or |= v
             }
-            w -= 1
+            let maxBits = width(or)
+            return (maxBits, bestPatchedWidth(counts, maxBits: maxBits, exceptionCost: exceptionCost))
         }
         let highWidth = maxBits - bestWidth
         let mask = UInt32(truncatingIfNeeded: Self.mask(bestWidth))
         var e = 0
         var map: (UInt64, UInt64) = (0, 0)
-        let low = scratch
-        var high = [UInt32]()
+        let low = scratch, high = scratch + blockSize
         if highWidth > 0 {
-            high.reserveCapacity(blockSize)
             for i in 0..<blockSize {
                 let v = values[i]
                 low[i] = v & mask
                 if v > mask {
-                    high.append(v >> UInt32(bestWidth))
+                    high[e] = v >> UInt32(bestWidth)
                     e += 1
                     if i < 64 { map.0 |= 1 << UInt64(i) } else { map.1 |= 1 << UInt64(i - 64) }
                 }
@@ -83,8 +75,33 @@ extension BitPacking {
         } else {
             for i in 0..<blockSize where values[i] > mask { bytes.append(UInt8(i)) }
         }
-        high.withUnsafeBufferPointer { pack($0, width: highWidth, into: &bytes) }
+        pack(UnsafeBufferPointer(start: high, count: e), width: highWidth, into: &bytes)
         return (UInt8(bestWidth), UInt8(e), UInt8(highWidth))
+    }
+
+    /// The width (≤ `maxBits`) that makes a block of the values counted by bit count in
+    /// `counts` (0...32) smallest, with `exceptionCost` half bytes more an exception.
+    private static func bestPatchedWidth(_ counts: UnsafeMutableBufferPointer<Int>, maxBits: Int, exceptionCost: Int) -> Int {
+        var bestWidth = maxBits
+        var bestCost = 2 * byteCount(width: maxBits)
+        var exceptions = 0  // values wider than w
+        var w = maxBits - 1
+        while w >= 0 {
+            exceptions += counts[w + 1]
+            let cost = 2 * patchedLength(width: w, exceptions: exceptions, highWidth: maxBits - w) + exceptionCost * exceptions
+            if cost < bestCost {
+                bestCost = cost
+                bestWidth = w
+            }
+            w -= 1
+        }
+        return bestWidth
+    }
+
+    /// Bytes of a patched block's data (after its header), whatever the header says.
+    @inline(__always)
+    static func patchedLength(width: Int, exceptions: Int, highWidth: Int) -> Int {
+        byteCount(width: width) + exceptionPlaceBytes(exceptions) + byteCount(count: exceptions, width: highWidth)
     }
 
     /// Decodes the patched block at `offset` of `base` (bytes up to `end` may be read) into
@@ -105,7 +122,7 @@ extension BitPacking {
         let (width, exceptions, highWidth) = header
         guard width <= 32, exceptions <= blockSize,
               exceptions == 0 ? highWidth == 0 : highWidth >= 1 && width + highWidth <= 32 else { return nil }
-        return byteCount(width: width) + exceptionPlaceBytes(exceptions) + byteCount(count: exceptions, width: highWidth)
+        return patchedLength(width: width, exceptions: exceptions, highWidth: highWidth)
     }
 
     /// Decodes a patched block's data at `dataAt` with its `header` (stored elsewhere); as

@@ -408,8 +408,7 @@ public struct PostingsCursor {
         let width = Int(bytes[at])
         let exceptions = Int(bytes[at + 1])
         let highWidth = Int(bytes[at + 2])
-        return (width, exceptions, highWidth, BitPacking.byteCount(width: width) + BitPacking.exceptionPlaceBytes(exceptions)
-                + BitPacking.byteCount(count: exceptions, width: highWidth))
+        return (width, exceptions, highWidth, BitPacking.patchedLength(width: width, exceptions: exceptions, highWidth: highWidth))
     }
 
     /// Decodes position block `k` into `positionDeltas`, starting from the nearest known

@@ -46,7 +46,8 @@ struct PostingsEncoder {
     /// offset of each position block.
     private var positionDeltas: [UInt32] = []
     private var positionBlockOffsets: [Int] = []
-    private var scratch = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    /// Low and high parts of one patched block (``BitPacking/packPatched``).
+    private var scratch = [UInt32](repeating: 0, count: 2 * BitPacking.blockSize)
 
     /// Appends the encoded postings to `out`.
     /// - Parameters:
