@@ -214,6 +214,32 @@ public struct PostingsCursor {
         return doc
     }
 
+    /// Appends the current doc and every later one below `upper` to `docs`, and their term
+    /// frequencies to `frequencies`, a decoded block at a time; leaves the cursor on the first
+    /// doc ≥ `upper`, or exhausted. What a walk with ``next()`` gives, without a call and two
+    /// appends a doc (a two-character term's matches are its postings).
+    /// - Complexity: O(docs appended + 128 · blocks decoded).
+    public mutating func drain(below upper: UInt32, docs: inout [UInt32], frequencies: inout [UInt32]) throws(IndexError) {
+        while currentDoc != Self.exhausted && currentDoc < upper {
+            var end = blockCount
+            if blockData[blockCount - 1] >= upper {
+                end = index
+                while blockData[end] < upper { end += 1 }
+            }
+            let (from, to) = (index, end)
+            blockData.withUnsafeBufferPointer { d in
+                docs.append(contentsOf: UnsafeBufferPointer(rebasing: d[from..<to]))
+                frequencies.append(contentsOf: UnsafeBufferPointer(rebasing: d[(BitPacking.blockSize + from)..<(BitPacking.blockSize + to)]))
+            }
+            if end < blockCount {
+                index = end
+                currentDoc = blockData[end]
+                return
+            }
+            try loadBlock(block + 1)
+        }
+    }
+
     /// Moves to the first doc ≥ `target`. - Complexity: O(log blocks + 128).
     @discardableResult
     public mutating func seek(_ target: UInt32) throws(IndexError) -> UInt32 {

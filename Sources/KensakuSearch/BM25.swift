@@ -23,7 +23,21 @@ public struct BM25: Sendable, Equatable {
 
     @inline(__always)
     public func termScore(tf: Double, length: Double, averageLength: Double) -> Double {
-        tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / averageLength))
+        termScore(tf: tf, norm: lengthNorm(length: length, averageLength: averageLength))
+    }
+
+    /// The length part of the denominator, `k1·(1 − b + b·len/avglen)`: the same for every term
+    /// of a doc's field, so a searcher computes it once a doc (see ``termScore(tf:norm:)``).
+    @inline(__always)
+    public func lengthNorm(length: Double, averageLength: Double) -> Double {
+        k1 * (1 - b + b * length / averageLength)
+    }
+
+    /// ``termScore(tf:length:averageLength:)`` with the length norm given: the same value, bit
+    /// for bit, with one division instead of two.
+    @inline(__always)
+    public func termScore(tf: Double, norm: Double) -> Double {
+        tf * (k1 + 1) / (tf + norm)
     }
 
     /// A one-line account of one field's contribution, for `--explain`.

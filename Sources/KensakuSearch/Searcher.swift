@@ -165,6 +165,8 @@ public final class Searcher {
     private let analyzer: Analyzer
     private let textFields: [Int]
     var analyzerForSnippets: Analyzer { analyzer }
+    /// Length norms by field, with the BM25 parameters they were computed for (``lengthNorms(field:bm25:)``).
+    private var normCache: [Int: (BM25, [Double])] = [:]
     /// Postings lists opened by the current query.
     private var budget = CursorBudget()
     /// Dictionary prefix scans made by the current query, for its second matching pass.
@@ -508,19 +510,12 @@ public final class Searcher {
                                                        weight: spec.boost * idf))
                 if slack.isEmpty { slack = Array(repeating: 0, count: union.docs.count) }
             }
-            var j = 0
-            for (i, doc) in matches.docs.enumerated() {
-                while union.docs[j] != doc { j += 1 }
-                let tf = Double(matches.frequencies[i] + matches.aligned[i])
-                let length = Int(doc) < lengths.count ? Double(lengths[Int(doc)]) : average
-                let part = options.bm25.termScore(tf: tf, length: length, averageLength: average)
-                scores[j] += spec.boost * idf * part
-                if pendingHere {
-                    // At most every occurrence is aligned: tf doubles.
-                    let most = options.bm25.termScore(tf: 2 * Double(matches.frequencies[i]), length: length, averageLength: average)
-                    slack[j] += spec.boost * idf * (most - part)
-                }
-                if options.explain && positive {
+            Self.accumulate(matches, into: union.docs, norms: lengthNorms(field: matches.field, bm25: options.bm25),
+                            weight: spec.boost * idf, bm25: options.bm25, scores: &scores, slack: &slack, withSlack: pendingHere)
+            if options.explain && positive {
+                for (i, doc) in matches.docs.enumerated() {
+                    let tf = Double(matches.frequencies[i] + matches.aligned[i])
+                    let length = Int(doc) < lengths.count ? Double(lengths[Int(doc)]) : average
                     explanations[doc, default: []].append("\(text) " + options.bm25.explain(
                         field: spec.name, boost: spec.boost, idf: idf, tf: tf, length: length, averageLength: average)
                         + " (\(matches.frequencies[i]) matches, \(matches.aligned[i]) word-aligned)")
@@ -537,6 +532,57 @@ public final class Searcher {
         }
         if proximity && !lazy { union.positions = Self.taggedStarts(perField, docs: union.docs) }
         return union
+    }
+
+    /// Adds one field's BM25 part for each of `matches`' docs to `scores` (indexed like `docs`,
+    /// which holds every doc of `matches`, increasing): `weight` (boost × idf) times the score
+    /// of tf = occurrences + word-aligned occurrences. With `withSlack`, alignment is pending
+    /// and `slack` gets what the score would gain were every occurrence aligned (tf doubled).
+    /// - Complexity: O(|docs|), one or two divisions a match.
+    static func accumulate(_ matches: FieldMatches, into docs: [UInt32], norms: [Double], weight: Double, bm25: BM25,
+                           scores: inout [Double], slack: inout [Double], withSlack: Bool) {
+        let n = matches.docs.count
+        guard n > 0 else { return }
+        precondition(matches.frequencies.count == n && matches.aligned.count == n && scores.count == docs.count
+                     && (!withSlack || slack.count == docs.count))
+        // Every doc id is below the document count (the cursor checks each), which is
+        // `norms.count`; a doc past it scores as one of average length would.
+        let fallback = bm25.lengthNorm(length: 1, averageLength: 1)
+        matches.docs.withUnsafeBufferPointer { md in
+        matches.frequencies.withUnsafeBufferPointer { mf in
+        matches.aligned.withUnsafeBufferPointer { ma in
+        docs.withUnsafeBufferPointer { ud in
+        norms.withUnsafeBufferPointer { nb in
+        scores.withUnsafeMutableBufferPointer { sc in
+        slack.withUnsafeMutableBufferPointer { sl in
+            var j = 0
+            for i in 0..<n {
+                let doc = md[i]
+                while ud[j] != doc { j &+= 1 }
+                let norm = Int(doc) < nb.count ? nb[Int(doc)] : fallback
+                let part = bm25.termScore(tf: Double(mf[i] &+ ma[i]), norm: norm)
+                sc[j] += weight * part
+                if withSlack {
+                    // At most every occurrence is aligned: tf doubles.
+                    let most = bm25.termScore(tf: 2 * Double(mf[i]), norm: norm)
+                    sl[j] += weight * (most - part)
+                }
+            }
+        } } } } } } }
+    }
+
+    /// Each doc's BM25 length norm in `field` (``BM25/lengthNorm(length:averageLength:)``),
+    /// computed on first use and kept for later searches with the same k1 and b: 8 bytes a doc
+    /// and field.
+    func lengthNorms(field: Int, bm25: BM25) -> [Double] {
+        if let (params, norms) = normCache[field], params == bm25 { return norms }
+        let lengths = index.docs.lengths(field: field)
+        let average = index.averageLength(field: field)
+        let norms = (0..<index.documentCount).map { doc in
+            bm25.lengthNorm(length: doc < lengths.count ? Double(lengths[doc]) : average, averageLength: average)
+        }
+        normCache[field] = (bm25, norms)
+        return norms
     }
 
     /// The fields where a term matched with its alignment pending (with `proximity`, all where
@@ -576,13 +622,26 @@ public final class Searcher {
         guard !pending.isEmpty, !result.slack.isEmpty, window > 0 else { return nil }
         let bm25 = options.bm25
         var batch = window
+        // The docs whose upper bound reached θ last round (all, at first). Scores only grow, so
+        // θ never falls: a doc below it once stays below, and selecting among these alone gives
+        // the selection over all.
+        var alive: [Int]?
         while true {
-            let best = TopK.select(result.scores, count: window)
+            let best = alive.map { TopK.select(result.scores, among: $0, count: window) } ?? TopK.select(result.scores, count: window)
             let theta = best.count < window ? -Double.infinity : result.scores[best[best.count - 1]]
             var candidates: [Int] = []
-            for i in result.docs.indices where result.slack[i] > 0 && result.scores[i] + result.slack[i] >= theta {
-                candidates.append(i)
+            var reaching: [Int] = []
+            result.scores.withUnsafeBufferPointer { scores in
+                result.slack.withUnsafeBufferPointer { slack in
+                    func visit(_ i: Int) {
+                        guard scores[i] + slack[i] >= theta else { return }
+                        reaching.append(i)
+                        if slack[i] > 0 { candidates.append(i) }
+                    }
+                    if let alive { for i in alive { visit(i) } } else { for i in scores.indices { visit(i) } }
+                }
             }
+            alive = reaching
             // The scores are final for the window: its selection is the answer.
             if candidates.isEmpty { return best }
             if candidates.count > batch {

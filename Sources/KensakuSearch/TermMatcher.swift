@@ -405,13 +405,8 @@ struct TermMatcher {
             plan.sources[0].cursors = []  // the cursor's block buffers stay uniquely referenced
             result.docs.reserveCapacity(cursor.docFreq)
             result.frequencies.reserveCapacity(cursor.docFreq)
-            result.aligned.reserveCapacity(cursor.docFreq)
             if lower > 0 { try cursor.seek(lower) }
-            while cursor.doc < upper {
-                result.docs.append(cursor.doc)
-                result.frequencies.append(UInt32(cursor.frequency))
-                try cursor.next()
-            }
+            try cursor.drain(below: upper, docs: &result.docs, frequencies: &result.frequencies)
             result.aligned = Array(repeating: 0, count: result.docs.count)
             return result
         }
@@ -680,21 +675,24 @@ struct TermMatcher {
     static func union(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
         if a.isEmpty { return b }
         if b.isEmpty { return a }
-        var out: [UInt32] = []
-        out.reserveCapacity(a.count + b.count)
-        var i = 0, j = 0
-        while i < a.count && j < b.count {
-            if a[i] < b[j] {
-                out.append(a[i]); i += 1
-            } else if a[i] > b[j] {
-                out.append(b[j]); j += 1
-            } else {
-                out.append(a[i]); i += 1; j += 1
+        return [UInt32](unsafeUninitializedCapacity: a.count + b.count) { out, written in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    // Branch-free: the smaller head goes out, and each list steps past it.
+                    var i = 0, j = 0, k = 0
+                    while i < pa.count && j < pb.count {
+                        let x = pa[i], y = pb[j]
+                        out[k] = min(x, y)
+                        i &+= x <= y ? 1 : 0
+                        j &+= y <= x ? 1 : 0
+                        k &+= 1
+                    }
+                    while i < pa.count { out[k] = pa[i]; i &+= 1; k &+= 1 }
+                    while j < pb.count { out[k] = pb[j]; j &+= 1; k &+= 1 }
+                    written = k
+                }
             }
         }
-        out.append(contentsOf: a[i...])
-        out.append(contentsOf: b[j...])
-        return out
     }
 
     /// The docs in both increasing lists. - Complexity: O(m + n).

@@ -139,6 +139,32 @@ struct PostingsRoundTripTests {
         }
     }
 
+    @Test("drain(below:) appends what next() would visit below a bound, and leaves the cursor on the first doc past it",
+          arguments: docCounts, [0.0, 0.1, 0.5, 1.0])
+    func drainBelowBound(docCount: Int, fraction: Double) throws {
+        let p = Self.makePostings(docCount: docCount, shape: .shortGeometric, seed: 7)
+        var g = SeededGenerator(seed: UInt64(docCount))
+        // A start somewhere in the list, and a bound a fraction of the way from it to the end.
+        let from = Int.random(in: 0..<docCount, using: &g)
+        let upperIndex = from + Int(Double(docCount - from) * fraction)
+        let upper = upperIndex < docCount ? p.docs[upperIndex] : PostingsCursor.exhausted
+        try Self.withCursor(p) { cursor in
+            try cursor.seek(p.docs[from])
+            var docs: [UInt32] = [42], freqs: [UInt32] = [7]
+            try cursor.drain(below: upper, docs: &docs, frequencies: &freqs)
+            #expect(docs == [42] + p.docs[from..<upperIndex])
+            #expect(freqs == [7] + p.freqs[from..<upperIndex])
+            #expect(cursor.doc == upper)
+            if upperIndex < docCount {
+                // Still usable: frequency and positions of the doc it stopped on.
+                #expect(cursor.frequency == Int(p.freqs[upperIndex]))
+                var positions: [UInt32] = []
+                try cursor.positions(into: &positions)
+                #expect(positions[...] == p.positions(ofDocAt: upperIndex))
+            }
+        }
+    }
+
     @Test("middleDoc() cuts the docs into two parts of about equal size", arguments: docCounts + [2, 3, 257, 300])
     func middleDoc(docCount: Int) throws {
         let p = Self.makePostings(docCount: docCount, shape: .geometricGaps, seed: 9)

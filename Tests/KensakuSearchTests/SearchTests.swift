@@ -140,6 +140,26 @@ struct SearchInternalsTests {
             }
             let expected = Array(scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k))
             #expect(TopK.select(scores, count: k) == expected, "seed \(seed)")
+            // Over a subset that holds every entry scoring at least the k-th best: the same.
+            if let last = expected.last {
+                var among = scores.indices.filter { scores[$0] >= scores[last] || Bool.random(using: &generator) }
+                #expect(TopK.select(scores, among: among, count: k) == expected, "seed \(seed), subset")
+                among = among.filter { $0 % 2 == 0 }
+                let subsetExpected = Array(among.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k))
+                #expect(TopK.select(scores, among: among, count: k) == subsetExpected, "seed \(seed), even subset")
+            }
+        }
+    }
+
+    @Test("The union of two increasing doc lists is their sorted set union", arguments: [0, 1, 2, 3, 4, 5])
+    func union(seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        for _ in 0..<50 {
+            let a = Set((0..<Int.random(in: 0...300, using: &generator)).map { _ in UInt32.random(in: 0...500, using: &generator) }).sorted()
+            let b = Set((0..<Int.random(in: 0...40, using: &generator)).map { _ in UInt32.random(in: 0...500, using: &generator) }).sorted()
+            let expected = Set(a).union(b).sorted()
+            #expect(TermMatcher.union(a, b) == expected)
+            #expect(TermMatcher.union(b, a) == expected)
         }
     }
 }
