@@ -316,7 +316,11 @@ public struct PostingsCursor {
     /// - Complexity: as ``positions(into:)``.
     public mutating func positions(into out: inout [UInt32], at start: Int) throws(IndexError) -> Int {
         guard let (upto, tf) = try positionRange() else { return 0 }
-        if out.count < start + tf { out.append(contentsOf: repeatElement(0, count: start + tf - out.count)) }
+        if out.count < start + tf {
+            // Grown geometrically: the caller reuses `out` doc after doc.
+            out.reserveCapacity(max(start + tf, 2 * out.count))
+            out.append(contentsOf: repeatElement(0, count: start + tf - out.count))
+        }
         var written = 0
         try out.withUnsafeMutableBufferPointer { (buffer) throws(IndexError) in
             try fillPositions(buffer.baseAddress! + start, count: tf, from: upto, written: &written)

@@ -18,7 +18,10 @@ public enum TermKind: UInt8, Sendable {
 /// form one contiguous range.
 public enum TermKey {
     public static func make(field: Int, kind: TermKind, term: some Collection<UInt8>) -> [UInt8] {
-        var key: [UInt8] = [UInt8(field), kind.rawValue]
+        var key: [UInt8] = []
+        key.reserveCapacity(2 + term.count)
+        key.append(UInt8(field))
+        key.append(kind.rawValue)
         key.append(contentsOf: term)
         return key
     }

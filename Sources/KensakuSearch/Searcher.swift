@@ -379,6 +379,7 @@ public final class Searcher {
                                   prefixTerms: prefixTerms)
         let pieces = options.exact ? nil : NumberPieces(analyzed)
         var perField: [FieldMatches] = []
+        perField.reserveCapacity(fields.count)
         for field in fields {
             var plan = try matcher.plan(analyzed, field: field)
             var numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }

@@ -11,6 +11,7 @@ extension TermMatcher {
             piece[Int(span.start)..<Int(span.end)].withUnsafeBufferPointer { TermKey.make(field: field, kind: .gram, utf16: $0) }
         }
         var sources: [Source] = []
+        sources.reserveCapacity(grams.count)
         var runStart = 0
         for (i, gram) in grams.enumerated() where isOneCharacter(gram, piece) || i == grams.count - 1 {
             let run = Array(grams[runStart...i])
@@ -32,6 +33,7 @@ extension TermMatcher {
             }
             let bigrams = run.dropLast()
             var infos: [TermInfo] = []
+            infos.reserveCapacity(bigrams.count)
             for gram in bigrams {
                 guard let info = try index.lookup(key(gram)) else { return nil }
                 infos.append(info)

@@ -246,28 +246,35 @@ struct TermMatcher {
         // best[2i + t]: least cost for bigrams 0...i with characters 0...i covered, t = bigram i
         // taken; from[2i + t]: t of bigram i − 1 on that path. (Flat: one allocation each.)
         let infinity = Int.max / 4
-        var best = [Int](repeating: infinity, count: 2 * n)
-        var from = [Int](repeating: 0, count: 2 * n)
-        best[1] = costs[0]  // character 0 is covered only by bigram 0
-        for i in 1..<n {
-            // Not taking bigram i: character i must be covered by bigram i−1.
-            best[2 * i] = best[2 * i - 1]
-            from[2 * i] = 1
-            // Taking it: anything before works.
-            let previous = best[2 * i - 2] <= best[2 * i - 1] ? 0 : 1
-            best[2 * i + 1] = best[2 * i - 2 + previous] + costs[i]
-            from[2 * i + 1] = previous
+        // (Scratch on the stack: a query plans each of its terms in each field.)
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * n) { scratch in
+            let best = UnsafeMutableBufferPointer(rebasing: scratch[0..<(2 * n)])
+            let from = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)...])
+            best.initialize(repeating: infinity)
+            from.initialize(repeating: 0)
+            best[1] = costs[0]  // character 0 is covered only by bigram 0
+            for i in 1..<n {
+                // Not taking bigram i: character i must be covered by bigram i−1.
+                best[2 * i] = best[2 * i - 1]
+                from[2 * i] = 1
+                // Taking it: anything before works.
+                let previous = best[2 * i - 2] <= best[2 * i - 1] ? 0 : 1
+                best[2 * i + 1] = best[2 * i - 2 + previous] + costs[i]
+                from[2 * i + 1] = previous
+            }
+            // The last character is covered only by the last bigram.
+            var chosen: [Int] = []
+            chosen.reserveCapacity(n)
+            var t = 1
+            var i = n - 1
+            while i >= 0 {
+                if t == 1 { chosen.append(i) }
+                t = from[2 * i + t]
+                i -= 1
+            }
+            chosen.reverse()
+            return chosen
         }
-        // The last character is covered only by the last bigram.
-        var chosen: [Int] = []
-        var t = 1
-        var i = n - 1
-        while i >= 0 {
-            if t == 1 { chosen.append(i) }
-            t = from[2 * i + t]
-            i -= 1
-        }
-        return chosen.reversed()
     }
 
     /// The cursors that decide one term in one field: gram sources at offsets from the match
@@ -415,6 +422,13 @@ struct TermMatcher {
         // the docs that can reach the top k need not be matched again.
         let keep = lazy && plan.positionsNeeded && within == nil && !collectStarts
         result.keptAll = keep
+        // At most one match a candidate: the docs of `within`, or of the rarest source
+        // (reserved up to 4,096, well below where an allocation becomes a mapping of its own).
+        let most = min(within?.count ?? plan.sources.map(\.docFreq).min() ?? 0, 4_096)
+        result.docs.reserveCapacity(most)
+        result.frequencies.reserveCapacity(most)
+        result.aligned.reserveCapacity(most)
+        if keep { result.keptEnds.reserveCapacity(most) }
         result.span = plan.span
         result.alignable = plan.alignable
 
