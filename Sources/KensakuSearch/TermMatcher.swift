@@ -685,24 +685,50 @@ struct TermMatcher {
         return true
     }
 
-    /// The docs in either increasing list. - Complexity: O(m + n).
+    /// The docs in either increasing list.
+    ///
+    /// Lists of similar lengths are merged branch-free (which one goes next is unpredictable).
+    /// A short list beside a long one (a term's title matches beside its body matches) is
+    /// placed by a binary search for each of its docs, the runs of the long list between them
+    /// copied whole: a merge step waits for the comparison before, about 8 cycles an element.
+    /// - Complexity: O(m + n) merged; O(short · log long + long) copied.
     static func union(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
         if a.isEmpty { return b }
         if b.isEmpty { return a }
+        let (long, short) = a.count >= b.count ? (a, b) : (b, a)
         return [UInt32](unsafeUninitializedCapacity: a.count + b.count) { out, written in
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    // Branch-free: the smaller head goes out, and each list steps past it.
+            long.withUnsafeBufferPointer { pl in
+                short.withUnsafeBufferPointer { ps in
+                    let o = out.baseAddress!
                     var i = 0, j = 0, k = 0
-                    while i < pa.count && j < pb.count {
-                        let x = pa[i], y = pb[j]
-                        out[k] = min(x, y)
-                        i &+= x <= y ? 1 : 0
-                        j &+= y <= x ? 1 : 0
-                        k &+= 1
+                    if 8 * ps.count <= pl.count {
+                        for y in ps {
+                            // The first doc of the long list at or after y.
+                            var lo = i, hi = pl.count
+                            while lo < hi {
+                                let mid = (lo + hi) >> 1
+                                if pl[mid] < y { lo = mid + 1 } else { hi = mid }
+                            }
+                            (o + k).update(from: pl.baseAddress! + i, count: lo - i)
+                            k += lo - i
+                            i = lo
+                            if i < pl.count && pl[i] == y { i += 1 }
+                            o[k] = y
+                            k += 1
+                        }
+                        j = ps.count
+                    } else {
+                        // Branch-free: the smaller head goes out, and each list steps past it.
+                        while i < pl.count && j < ps.count {
+                            let x = pl[i], y = ps[j]
+                            o[k] = min(x, y)
+                            i &+= x <= y ? 1 : 0
+                            j &+= y <= x ? 1 : 0
+                            k &+= 1
+                        }
                     }
-                    while i < pa.count { out[k] = pa[i]; i &+= 1; k &+= 1 }
-                    while j < pb.count { out[k] = pb[j]; j &+= 1; k &+= 1 }
+                    while i < pl.count { o[k] = pl[i]; i &+= 1; k &+= 1 }
+                    while j < ps.count { o[k] = ps[j]; j &+= 1; k &+= 1 }
                     written = k
                 }
             }
