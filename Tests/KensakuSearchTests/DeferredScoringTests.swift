@@ -37,6 +37,40 @@ struct DeferredScoringTests {
         }
     }
 
+    @Test("Scoring a field's matches gives BM25.termScore's values, bit for bit, and the all-aligned slack",
+          arguments: [false, true])
+    func accumulateEqualsTermScore(withSlack: Bool) {
+        var generator = SeededGenerator(seed: withSlack ? 7 : 8)
+        let bm25 = BM25(k1: 1.2, b: 0.75)
+        let documentCount = 500
+        let norms = (0..<documentCount).map { _ in bm25.lengthNorm(length: Double.random(in: 1...50_000, using: &generator), averageLength: 3_000) }
+        // The union of two fields' docs; this field's are a subset of it.
+        let union = (0..<UInt32(documentCount)).filter { _ in Bool.random(using: &generator) }
+        var matches = FieldMatches(field: 1)
+        matches.docs = union.filter { _ in Int.random(in: 0..<3, using: &generator) > 0 }
+        matches.frequencies = matches.docs.map { _ in UInt32.random(in: 1...400, using: &generator) }
+        matches.aligned = matches.frequencies.map { f in withSlack ? 0 : UInt32.random(in: 0...f, using: &generator) }
+        let before = union.map { _ in Double.random(in: 0...5, using: &generator) }
+        var scores = before
+        var slack = withSlack ? union.map { _ in Double.random(in: 0...1, using: &generator) } : []
+        let slackBefore = slack
+        Searcher.accumulate(matches, into: union, norms: norms, weight: 2.5, bm25: bm25, scores: &scores, slack: &slack, withSlack: withSlack)
+        var j = 0
+        for (i, doc) in matches.docs.enumerated() {
+            while union[j] != doc { j += 1 }
+            let norm = norms[Int(doc)]
+            let part = bm25.termScore(tf: Double(matches.frequencies[i] + matches.aligned[i]), norm: norm)
+            #expect(scores[j] == before[j] + 2.5 * part, "doc \(doc)")
+            if withSlack {
+                let most = bm25.termScore(tf: 2 * Double(matches.frequencies[i]), norm: norm)
+                #expect(slack[j] == slackBefore[j] + 2.5 * (most - part), "doc \(doc)")
+            }
+        }
+        // Docs of the union that this field lacks are left alone.
+        let untouched = union.indices.filter { !matches.docs.contains(union[$0]) }
+        #expect(untouched.allSatisfy { scores[$0] == before[$0] })
+    }
+
     /// Starts as dense as the positions (30%, many hits), 10%, 5%
     /// (merged), 2% and sparser (galloping); lists of every length modulo 4.
     @Test("keepAligned (merge or galloping) equals a filter", arguments: 0..<60)
