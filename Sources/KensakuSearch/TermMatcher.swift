@@ -244,7 +244,7 @@ struct TermMatcher {
         let n = costs.count  // bigrams; characters = n + 1
         guard n > 1 else { return Array(0..<n) }
         // best[2i + t]: least cost for bigrams 0...i with characters 0...i covered, t = bigram i
-        // taken; from[2i + t]: t of bigram i − 1 on that path. (Flat: one allocation each.)
+        // taken; from[2i + t]: t of bigram i − 1 on that path.
         let infinity = Int.max / 4
         // (Scratch on the stack: a query plans each of its terms in each field.)
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * n) { scratch in
