@@ -229,15 +229,12 @@ public struct PostingsCursor {
     /// - Complexity: O(docs appended + 128 · blocks decoded).
     public mutating func drain(below upper: UInt32, docs: inout [UInt32], frequencies: inout [UInt32]) throws(IndexError) {
         while currentDoc != Self.exhausted && currentDoc < upper {
-            var end = blockCount
-            if blockData[blockCount - 1] >= upper {
-                end = index
-                while blockData[end] < upper { end += 1 }
-            }
-            let (from, to) = (index, end)
-            blockData.withUnsafeBufferPointer { d in
-                docs.append(contentsOf: UnsafeBufferPointer(rebasing: d[from..<to]))
-                frequencies.append(contentsOf: UnsafeBufferPointer(rebasing: d[(BitPacking.blockSize + from)..<(BitPacking.blockSize + to)]))
+            let (from, count) = (index, blockCount)
+            let end = blockData.withUnsafeBufferPointer { d in
+                let end = Self.firstIndex(in: d, from: from, to: count, atLeast: upper)
+                docs.append(contentsOf: UnsafeBufferPointer(rebasing: d[from..<end]))
+                frequencies.append(contentsOf: UnsafeBufferPointer(rebasing: d[(BitPacking.blockSize + from)..<(BitPacking.blockSize + end)]))
+                return end
             }
             if end < blockCount {
                 index = end
@@ -275,9 +272,11 @@ public struct PostingsCursor {
     /// The first index in `from ..< to` of `docs` (increasing) whose doc is ≥ `target`, or `to`:
     /// the next few docs one by one (a seek to a near doc), then a branch-free binary search
     /// (a seek far into a block of 128 walked 60 docs on average, one compare and branch each).
+    /// The lower bound of every sorted doc list of the search (a block here, a term's matches
+    /// and a list of candidates in `TermMatcher`).
     /// - Complexity: O(min(8, n) + log n).
-    @inline(__always)
-    static func firstIndex(in docs: UnsafeBufferPointer<UInt32>, from: Int, to: Int, atLeast target: UInt32) -> Int {
+    @inlinable
+    public static func firstIndex(in docs: UnsafeBufferPointer<UInt32>, from: Int, to: Int, atLeast target: UInt32) -> Int {
         var i = from
         let near = Swift.min(to, from &+ 8)
         while i < near {

@@ -531,12 +531,7 @@ struct TermMatcher {
         plan.sources[0].cursors = []
         /// The first index ≥ `from` of `within` whose doc is ≥ `doc`.
         func lowerBound(_ doc: UInt32, from: Int) -> Int {
-            var lo = from, hi = within.count
-            while lo < hi {
-                let mid = (lo + hi) >> 1
-                if within[mid] < doc { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
+            within.withUnsafeBufferPointer { PostingsCursor.firstIndex(in: $0, from: from, to: $0.count, atLeast: doc) }
         }
         for i in cursors.indices {
             var j = lowerBound(cursors[i].doc, from: 0)
@@ -704,11 +699,7 @@ struct TermMatcher {
                     if 8 * ps.count <= pl.count {
                         for y in ps {
                             // The first doc of the long list at or after y.
-                            var lo = i, hi = pl.count
-                            while lo < hi {
-                                let mid = (lo + hi) >> 1
-                                if pl[mid] < y { lo = mid + 1 } else { hi = mid }
-                            }
+                            let lo = PostingsCursor.firstIndex(in: pl, from: i, to: pl.count, atLeast: y)
                             (o + k).update(from: pl.baseAddress! + i, count: lo - i)
                             k += lo - i
                             i = lo
