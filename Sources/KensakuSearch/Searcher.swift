@@ -503,8 +503,6 @@ public final class Searcher {
         var pendingFields: [PendingTerm.Field] = []
         for matches in perField {
             let spec = index.manifest.fields[matches.field].spec
-            let lengths = index.docs.lengths(field: matches.field)
-            let average = index.averageLength(field: matches.field)
             let pendingHere = matches.alignmentPending && positive && !matches.docs.isEmpty
             if pendingHere {
                 pendingFields.append(PendingTerm.Field(field: matches.field, docs: matches.docs, frequencies: matches.frequencies,
@@ -514,6 +512,8 @@ public final class Searcher {
             Self.accumulate(matches, into: union.docs, norms: lengthNorms(field: matches.field, bm25: options.bm25),
                             weight: spec.boost * idf, bm25: options.bm25, scores: &scores, slack: &slack, withSlack: pendingHere)
             if options.explain && positive {
+                let lengths = index.docs.lengths(field: matches.field)
+                let average = index.averageLength(field: matches.field)
                 for (i, doc) in matches.docs.enumerated() {
                     let tf = Double(matches.frequencies[i] + matches.aligned[i])
                     let length = Int(doc) < lengths.count ? Double(lengths[Int(doc)]) : average
@@ -546,9 +546,6 @@ public final class Searcher {
         guard n > 0 else { return }
         precondition(matches.frequencies.count == n && matches.aligned.count == n && scores.count == docs.count
                      && (!withSlack || slack.count == docs.count))
-        // Every doc id is below the document count (the cursor checks each), which is
-        // `norms.count`; a doc past it scores as one of average length would.
-        let fallback = bm25.lengthNorm(length: 1, averageLength: 1)
         matches.docs.withUnsafeBufferPointer { md in
         matches.frequencies.withUnsafeBufferPointer { mf in
         matches.aligned.withUnsafeBufferPointer { ma in
@@ -565,7 +562,7 @@ public final class Searcher {
                 for i in 0..<n {
                     let doc = md[i]
                     while ud[j] != doc { j &+= 1 }
-                    let norm = Int(doc) < nb.count ? nb[Int(doc)] : fallback
+                    let norm = Self.norm(of: doc, in: nb, bm25: bm25)
                     let tf = SIMD2<Double>(Double(mf[i] &+ ma[i]), 2 * Double(mf[i]))
                     let both = tf * k1p1 / (tf + SIMD2(repeating: norm))
                     sc[j] += weight * both[0]
@@ -576,10 +573,23 @@ public final class Searcher {
             for i in 0..<n {
                 let doc = md[i]
                 while ud[j] != doc { j &+= 1 }
-                let norm = Int(doc) < nb.count ? nb[Int(doc)] : fallback
+                let norm = Self.norm(of: doc, in: nb, bm25: bm25)
                 sc[j] += weight * bm25.termScore(tf: Double(mf[i] &+ ma[i]), norm: norm)
             }
         } } } } } } }
+    }
+
+    /// `doc`'s entry of `norms` (``lengthNorms(field:bm25:)``). Every doc id is below the
+    /// document count (the cursor checks each), which is `norms.count`; a doc past it scores as
+    /// one of average length would.
+    @inline(__always)
+    static func norm(of doc: UInt32, in norms: UnsafeBufferPointer<Double>, bm25: BM25) -> Double {
+        Int(doc) < norms.count ? norms[Int(doc)] : bm25.lengthNorm(length: 1, averageLength: 1)
+    }
+
+    @inline(__always)
+    static func norm(of doc: UInt32, in norms: [Double], bm25: BM25) -> Double {
+        norms.withUnsafeBufferPointer { norm(of: doc, in: $0, bm25: bm25) }
     }
 
     /// Each doc's BM25 length norm in `field` (``BM25/lengthNorm(length:averageLength:)``),
@@ -675,8 +685,7 @@ public final class Searcher {
                 if term.proximity { starts[t] = Self.taggedStarts(perField, docs: docs) }
                 for pendingField in term.alignment {
                     guard let matches = perField.first(where: { $0.field == pendingField.field }) else { continue }
-                    let lengths = index.docs.lengths(field: pendingField.field)
-                    let average = index.averageLength(field: pendingField.field)
+                    let norms = lengthNorms(field: pendingField.field, bm25: bm25)
                     var c = 0, j = 0
                     for (i, doc) in matches.docs.enumerated() where matches.aligned[i] > 0 {
                         while docs[c] != doc { c += 1 }
@@ -684,9 +693,9 @@ public final class Searcher {
                         while j < pendingField.docs.count && pendingField.docs[j] < doc { j += 1 }
                         guard j < pendingField.docs.count, pendingField.docs[j] == doc else { continue }
                         let f = Double(pendingField.frequencies[j])
-                        let length = Int(doc) < lengths.count ? Double(lengths[Int(doc)]) : average
-                        delta[c] += pendingField.weight * (bm25.termScore(tf: f + Double(matches.aligned[i]), length: length, averageLength: average)
-                            - bm25.termScore(tf: f, length: length, averageLength: average))
+                        let norm = Self.norm(of: doc, in: norms, bm25: bm25)
+                        delta[c] += pendingField.weight * (bm25.termScore(tf: f + Double(matches.aligned[i]), norm: norm)
+                            - bm25.termScore(tf: f, norm: norm))
                     }
                 }
             }
