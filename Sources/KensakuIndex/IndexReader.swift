@@ -169,14 +169,20 @@ public final class IndexReader {
                 key.append(contentsOf: try r.bytes(suffixLength))
                 let info = TermInfo(docFreq: try r.varint(max: Int(Int32.max)), totalFreq: try r.varint(max: Int.max),
                                     postingsOffset: postingsOffset, postingsLength: try r.varint(max: postings.body.count))
-                // Capped just past the body (an offset there is refused when used): a corrupt
-                // block of many entries cannot overflow the sum.
-                postingsOffset = min(postingsOffset + info.postingsLength, postings.body.count + 1)
+                postingsOffset = followingPostings(postingsOffset, info.postingsLength)
                 if [UInt8].lexicographicallyLess(key, start) { continue }
                 if try !body(key, info) { return }
             }
             block += 1
         }
+    }
+
+    /// Where the postings of the term after one at `offset` with `length` bytes start (a block's
+    /// postings are contiguous: see `TermDictionary`), capped just past the body (an offset
+    /// there is refused when used): a corrupt block of many entries cannot overflow the sum.
+    @inline(__always)
+    private func followingPostings(_ offset: Int, _ length: Int) -> Int {
+        min(offset + length, postings.body.count + 1)
     }
 
     /// The term's info, or nil. - Complexity: O(log blocks + block size).
@@ -220,7 +226,7 @@ public final class IndexReader {
                 // shared > matched: the term is below the key where its predecessor was; skip it.
                 _ = try r.varint()
                 _ = try r.varint()
-                postingsOffset = min(postingsOffset + (try r.varint(max: postings.body.count)), postings.body.count + 1)
+                postingsOffset = followingPostings(postingsOffset, try r.varint(max: postings.body.count))
             }
             return nil
         }

@@ -49,21 +49,20 @@ struct TermDictionaryWriter {
         if inBlock == Self.blockSize { try flushBlock() }
         var shared = 0
         if inBlock == 0 {
+            // A block's first term says where its postings start; the others follow on.
             VarInt.append(info.postingsOffset, to: &block)
             nextPostingsOffset = info.postingsOffset
-        }
-        guard info.postingsOffset == nextPostingsOffset else {
-            throw .build("internal error: the postings of term \(terms) do not follow those of the term before it")
-        }
-        nextPostingsOffset += info.postingsLength
-        if inBlock == 0 {
             blockOffsets.append(UInt64(written))
             firstKeys.append(contentsOf: key)
             firstKeyOffsets.append(UInt32(firstKeys.count))
         } else {
+            guard info.postingsOffset == nextPostingsOffset else {
+                throw .build("internal error: the postings of term \(terms) do not follow those of the term before it")
+            }
             let n = min(key.count, previous.count)
             while shared < n && key[shared] == previous[shared] { shared += 1 }
         }
+        nextPostingsOffset += info.postingsLength
         VarInt.append(shared, to: &block)
         VarInt.append(key.count - shared, to: &block)
         block.append(contentsOf: key[shared...])
