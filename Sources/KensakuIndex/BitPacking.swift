@@ -59,30 +59,9 @@ enum BitPacking {
         }
     }
 
-    /// Unpacks a block of ``blockSize`` values of `width` (0...32) bits from `source`, which
-    /// must hold `byteCount(width:)` readable bytes (the caller checks); reads nothing beyond.
-    static func unpackBlock(_ source: UnsafeRawPointer, width: Int, into out: UnsafeMutablePointer<UInt32>) {
-        guard width > 0 else {
-            out.update(repeating: 0, count: blockSize)
-            return
-        }
-        #if _endian(little)
-        let mask = SIMD4<UInt32>(repeating: UInt32(truncatingIfNeeded: Self.mask(width)))
-        let target = UnsafeMutableRawPointer(out)
-        var bit = 0
-        for row in 0..<32 {
-            // Row r holds values 4r ..< 4r+4, at bit r·width of each lane. A value may continue
-            // in the lane's next word, never past the block (each lane ends on a word boundary).
-            let word = bit &>> 5
-            let shift = bit & 31
-            var v = source.loadUnaligned(fromByteOffset: 16 &* word, as: SIMD4<UInt32>.self) &>> UInt32(truncatingIfNeeded: shift)
-            if shift &+ width > 32 {
-                v |= source.loadUnaligned(fromByteOffset: 16 &* (word &+ 1), as: SIMD4<UInt32>.self) &<< UInt32(truncatingIfNeeded: 32 &- shift)
-            }
-            target.storeBytes(of: v & mask, toByteOffset: 16 &* row, as: SIMD4<UInt32>.self)
-            bit &+= width
-        }
-        #else
+    /// ``unpackBlock(_:width:into:)`` (in `BitPacking+Unpack.swift`, generated) on a
+    /// big-endian machine: bit by bit.
+    static func unpackBlockPortably(_ source: UnsafeRawPointer, width: Int, into out: UnsafeMutablePointer<UInt32>) {
         let mask = Self.mask(width)
         for lane in 0..<4 {
             var bit = 0
@@ -97,7 +76,6 @@ enum BitPacking {
                 bit += width
             }
         }
-        #endif
     }
 
     // MARK: Short runs (plain)
