@@ -652,6 +652,9 @@ public final class Searcher {
             let theta = best.count < window ? -Double.infinity : result.scores[best[best.count - 1]]
             var candidates: [Int] = []
             var reaching: [Int] = []
+            // (Reserved: a two-character term's round visits thousands of docs.)
+            candidates.reserveCapacity(alive?.count ?? result.docs.count)
+            reaching.reserveCapacity(alive?.count ?? result.docs.count)
             result.scores.withUnsafeBufferPointer { scores in
                 result.slack.withUnsafeBufferPointer { slack in
                     func visit(_ i: Int) {
@@ -668,8 +671,13 @@ public final class Searcher {
             if candidates.count > batch {
                 // The highest upper bounds first: their exact scores raise θ, which usually
                 // rules most of the others out without matching them.
-                let upper = candidates.map { result.scores[$0] + result.slack[$0] }
-                candidates = TopK.select(upper, count: batch).map { candidates[$0] }.sorted()
+                candidates = result.scores.withUnsafeBufferPointer { scores in
+                    result.slack.withUnsafeBufferPointer { slack in
+                        candidates.withUnsafeBufferPointer { c in
+                            TopK.select(count: batch, n: c.count) { scores[c[$0]] + slack[c[$0]] }.map { c[$0] }
+                        }
+                    }
+                }.sorted()
             }
             batch = batch < Int.max / 4 ? 4 * batch : Int.max
             let docs = candidates.map { result.docs[$0] }

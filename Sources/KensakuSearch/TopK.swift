@@ -14,48 +14,71 @@ enum TopK {
         }.map { among[$0] }
     }
 
-    /// The best `count` of entries `0..<n` scored by `score` (ties: lower index first).
+    /// The best `count` of entries `0..<n` scored by `score` (ties: lower index first), best
+    /// first. The heap lives in a temporary buffer, and an entry below the heap's worst score
+    /// costs one comparison: a refine round selects among thousands of docs (a two-character
+    /// term's), where a heap in an array cost 15 instructions an entry in bounds and
+    /// uniqueness checks.
     @inline(__always)
-    private static func select(count: Int, n: Int, score: (Int) -> Double) -> [Int] {
+    static func select(count: Int, n: Int, score: (Int) -> Double) -> [Int] {
         guard count > 0, n > 0 else { return [] }
+        let k = min(count, n)
         // `a` is worse than `b`.
         @inline(__always) func worse(_ a: Int, _ b: Int) -> Bool {
-            score(a) != score(b) ? score(a) < score(b) : a > b
+            let sa = score(a), sb = score(b)
+            return sa != sb ? sa < sb : a > b
         }
-        var heap: [Int] = []
-        heap.reserveCapacity(min(count, n))
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && worse(heap[l], heap[m]) { m = l }
-                if r < heap.count && worse(heap[r], heap[m]) { m = r }
-                if m == i { return }
-                heap.swapAt(i, m)
-                i = m
-            }
-        }
-        // The heap's worst score, once it is full: a score below it cannot get in, whatever its
-        // index (NaN compares false and takes the full test).
-        var floor = -Double.infinity
-        for i in 0..<n {
-            if heap.count < count {
-                heap.append(i)
-                var c = heap.count - 1
-                while c > 0 {
-                    let p = (c - 1) / 2
-                    if worse(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { heap in
+            let h = heap.baseAddress!
+            var size = 0
+            @inline(__always) func siftDown() {
+                var i = 0
+                while true {
+                    let l = 2 &* i &+ 1, r = l &+ 1
+                    var m = i
+                    if l < size && worse(h[l], h[m]) { m = l }
+                    if r < size && worse(h[r], h[m]) { m = r }
+                    if m == i { return }
+                    (h[i], h[m]) = (h[m], h[i])
+                    i = m
                 }
-                if heap.count == count { floor = score(heap[0]) }
-            } else if score(i) < floor {
-                continue
-            } else if worse(heap[0], i) {
-                heap[0] = i
-                siftDown(0)
-                floor = score(heap[0])
             }
+            var i = 0
+            while i < n && size < k {
+                h[size] = i
+                var c = size
+                size &+= 1
+                while c > 0 {
+                    let p = (c &- 1) / 2
+                    guard worse(h[c], h[p]) else { break }
+                    (h[c], h[p]) = (h[p], h[c])
+                    c = p
+                }
+                i &+= 1
+            }
+            // Once the heap is full, its worst score: a score below it cannot get in, whatever
+            // its index (NaN compares false and takes the full test).
+            var floor = score(h[0])
+            while i < n {
+                let s = score(i)
+                if !(s < floor) && worse(h[0], i) {
+                    h[0] = i
+                    siftDown()
+                    floor = score(h[0])
+                }
+                i &+= 1
+            }
+            // Best first: the heap emptied worst first, written from the back.
+            var out = [Int](repeating: 0, count: size)
+            var last = size
+            while last > 0 {
+                last &-= 1
+                out[last] = h[0]
+                h[0] = h[last]
+                size = last
+                siftDown()
+            }
+            return out
         }
-        return heap.sorted { worse($1, $0) }
     }
 }

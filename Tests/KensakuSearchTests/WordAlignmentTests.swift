@@ -1,6 +1,7 @@
 import Foundation
 import KensakuAnalysis
 import KensakuIndex
+import KensakuTestSupport
 @testable import KensakuSearch
 import Testing
 
@@ -21,6 +22,28 @@ struct WordAlignmentTests {
         #expect(bounds.alignedCount(starts: [2], length: 3) == 1)  // 相談所
         #expect(bounds.alignedCount(starts: [1], length: 2) == 0)  // 人相
         #expect(bounds.alignedCount(starts: [4], length: 5) == 0)  // past the end
+    }
+
+    @Test("alignedCount counts the starts whose start and end bits are set, as bit tests one by one would",
+          arguments: [0, 1, 2, 5, 40])
+    func alignedCountMatchesBitTests(bytes count: Int) {
+        var generator = SeededGenerator(seed: UInt64(count) &+ 17)
+        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        // Starts inside, at the edge of and past the bitmap, and near UInt32.max (s + length wraps).
+        let starts = (0..<200).map { i -> UInt32 in
+            switch i % 10 {
+            case 0: UInt32.max &- UInt32.random(in: 0...8, using: &generator)
+            case 1: UInt32(count * 8) &+ UInt32.random(in: 0...16, using: &generator)
+            default: UInt32.random(in: 0...UInt32(max(1, count * 8)), using: &generator)
+            }
+        }
+        bytes.withUnsafeBytes { raw in
+            let bounds = WordBoundaries(raw)
+            for length in [1, 2, 3, 9] as [UInt32] {
+                let expected = starts.filter { bounds.contains($0) && bounds.contains($0 &+ length) }.count
+                #expect(bounds.alignedCount(starts: starts, length: length) == expected, "\(count) bytes, length \(length)")
+            }
+        }
     }
 
     /// The brute-force oracle of `--words`: docs where some value of an analyzed field holds
