@@ -45,7 +45,7 @@ final class HelperThread: @unchecked Sendable {
         let clock = ContinuousClock()
         while true {
             wake.wait()
-            let until = clock.now + Self.spinAfterWork
+            var until = clock.now + Self.spinAfterWork
             var polls = 0
             while true {
                 if state.load(ordering: .acquiring) == State.posted.rawValue,
@@ -53,6 +53,10 @@ final class HelperThread: @unchecked Sendable {
                                          ordering: .acquiringAndReleasing).exchanged {
                     job?()
                     state.store(State.done.rawValue, ordering: .releasing)
+                    // Polls on for `spinAfterWork` from now: the next search's half usually
+                    // comes within it. (The deadline was once only set on waking, so a helper
+                    // busy for longer than that slept right after its half.)
+                    until = clock.now + Self.spinAfterWork
                     polls = 0
                     continue
                 }
