@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import KensakuAnalysis
 import KensakuIndex
 
@@ -378,11 +379,13 @@ public final class Searcher {
         let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget,
                                   prefixTerms: prefixTerms)
         let pieces = options.exact ? nil : NumberPieces(analyzed)
-        var perField: [FieldMatches] = []
-        perField.reserveCapacity(fields.count)
+        // Every field's plans first (on this thread: planning reads the search's shared
+        // dictionary cache), and where a field's matching splits between the threads.
+        var plans: [FieldPlan] = []
+        plans.reserveCapacity(fields.count)
         for field in fields {
-            var plan = try matcher.plan(analyzed, field: field)
-            var numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }
+            let plan = try matcher.plan(analyzed, field: field)
+            let numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }
             let lazyAlignment = lazyAlignment && !(eagerWhenFew && plan.map(TermMatcher.alignsEagerly) ?? false)
             // Split when the literal or the number-aware match has many candidates.
             var split: UInt32?
@@ -392,67 +395,111 @@ public final class Searcher {
                     split = try TermMatcher.splitDoc(numberPlan, minimumCandidates: options.splitMinimumCandidates)
                 }
             }
-            if let split {
-                // Each thread works on its own copy of the plans.
-                let shared = plan.take(), sharedNumbers = numberPlan.take()
-                perField.append(try Self.inParallel([0..<split, split..<PostingsCursor.exhausted]) { range in
-                    var matches = FieldMatches(field: field)
-                    if var own = shared {
-                        matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, plan: &own, range: range)
-                    }
-                    if var own = sharedNumbers { matches = TermMatcher.union(matches, try matcher.match(&own, field: field, range: range)) }
-                    return matches
-                })
-                continue
-            }
-            // Without a plan the text cannot match. (Plans are matched in place: a copy would
-            // copy every cursor's buffers.)
+            plans.append(FieldPlan(field: field, plan: plan, numberPlan: numberPlan, lazyAlignment: lazyAlignment, split: split))
+        }
+        /// Matches a field's plans over `range` (or `within`). Plans are matched in place (a
+        /// copy would copy every cursor's buffers when it first moves): `fieldPlan` is the
+        /// field's own, or a copy of it for one part of a split.
+        func match(_ fieldPlan: inout FieldPlan, range: Range<UInt32>?) throws -> FieldMatches {
+            let field = fieldPlan.field
+            // Without a plan the text cannot match.
             var matches = FieldMatches(field: field)
-            if plan != nil { matches = try matcher.match(analyzed, field: field, lazyAlignment: lazyAlignment, within: within, plan: &plan!) }
-            if numberPlan != nil { matches = TermMatcher.union(matches, try matcher.match(&numberPlan!, field: field, within: within)) }
-            perField.append(matches)
+            if fieldPlan.plan != nil {
+                matches = try matcher.match(analyzed, field: field, lazyAlignment: fieldPlan.lazyAlignment, within: within,
+                                            plan: &fieldPlan.plan!, range: range)
+            }
+            if fieldPlan.numberPlan != nil {
+                matches = TermMatcher.union(matches, try matcher.match(&fieldPlan.numberPlan!, field: field, within: within, range: range))
+            }
+            return matches
+        }
+        guard plans.contains(where: { $0.split != nil }) else {
+            var perField: [FieldMatches] = []
+            perField.reserveCapacity(plans.count)
+            for i in plans.indices { perField.append(try match(&plans[i], range: nil)) }
+            return perField
+        }
+        // The parts of the split fields (each thread on its own copy of the plans), then the
+        // other fields (a title, a source), taken in turn by the two threads: a title's
+        // matching, tens of microseconds with its word alignment's cache misses, no longer
+        // waits for the split field's.
+        var tasks: [(plan: Int, range: Range<UInt32>?)] = []
+        for i in plans.indices { if let split = plans[i].split { tasks += [(i, 0..<split), (i, split..<PostingsCursor.exhausted)] } }
+        for i in plans.indices where plans[i].split == nil { tasks.append((i, nil)) }
+        let results = try plans.withUnsafeMutableBufferPointer { (planStorage) throws -> [FieldMatches] in
+            let shared = UncheckedSendable(planStorage)
+            return try Self.inParallel(tasks: tasks.count) { t in
+                let (i, range) = tasks[t]
+                if range == nil { return try match(&shared.value[i], range: nil) }
+                var own = shared.value[i]
+                return try match(&own, range: range)
+            }
+        }
+        // Per field, in field order: a split field's two parts joined.
+        var perField: [FieldMatches] = []
+        perField.reserveCapacity(plans.count)
+        var next = 0
+        var single = tasks.firstIndex { $0.range == nil } ?? tasks.count
+        for i in plans.indices {
+            if plans[i].split != nil {
+                perField.append(Self.joined(results[next], results[next + 1]))
+                next += 2
+            } else {
+                perField.append(results[single])
+                single += 1
+            }
         }
         return perField
     }
 
-    /// Runs `body` on each range at once (two: this thread and the ``HelperThread``; more: on
-    /// Dispatch's threads) and joins the results in range order: the ranges cut the doc ids in
-    /// increasing order, so the joined lists stay increasing.
-    private static func inParallel(_ ranges: [Range<UInt32>], _ body: (Range<UInt32>) throws -> FieldMatches) throws -> FieldMatches {
-        let results = UnsafeMutableBufferPointer<Result<FieldMatches, Error>?>.allocate(capacity: ranges.count)
+    /// One field's plans in ``matchTerm``: the literal and the number-aware, whether word
+    /// alignment waits, and where the doc ids are cut between the threads (nil: not split).
+    private struct FieldPlan {
+        var field: Int
+        var plan: TermMatcher.Plan?
+        var numberPlan: TermMatcher.NumberPlan?
+        var lazyAlignment: Bool
+        var split: UInt32?
+    }
+
+    /// Runs the tasks `0..<tasks` on this thread and the ``HelperThread``, each taking the
+    /// next task not yet taken until none is left (a thread done with its part of a split
+    /// field takes a short field's matching), and returns their results in task order.
+    private static func inParallel(tasks: Int, _ body: (Int) throws -> FieldMatches) throws -> [FieldMatches] {
+        let results = UnsafeMutableBufferPointer<Result<FieldMatches, Error>?>.allocate(capacity: tasks)
         results.initialize(repeating: nil)
         defer {
             _ = results.deinitialize()
             results.deallocate()
         }
         let slots = UncheckedSendable(results)
+        let taken = TaskClaims()
         withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
-            if ranges.count == 2 {
-                HelperThread.shared.run({ slots.value[0] = Result { try work.value(ranges[0]) } },
-                                        { slots.value[1] = Result { try work.value(ranges[1]) } })
-                return
+            let worker = {
+                while let t = taken.next(below: tasks) { slots.value[t] = Result { try work.value(t) } }
             }
-            DispatchQueue.concurrentPerform(iterations: ranges.count) { i in
-                slots.value[i] = Result { try work.value(ranges[i]) }
-            }
+            HelperThread.shared.run(worker, worker)
         }
-        var joined = try results[0]!.get()
-        for i in 1..<ranges.count {
-            let part = try results[i]!.get()
-            if joined.keptAll && part.keptAll {
-                let base = UInt32(joined.keptStarts.count)
-                joined.keptStarts += part.keptStarts
-                joined.keptEnds += part.keptEnds.map { $0 + base }
-            } else {
-                joined.keptAll = false
-            }
-            joined.docs += part.docs
-            joined.frequencies += part.frequencies
-            joined.aligned += part.aligned
-            joined.starts += part.starts
-            joined.alignmentPending = joined.alignmentPending || part.alignmentPending
+        return try results.map { try $0!.get() }
+    }
+
+    /// The two parts of a split field's matches, in doc order.
+    private static func joined(_ first: FieldMatches, _ second: FieldMatches) -> FieldMatches {
+        var joined = first
+        let part = second
+        if joined.keptAll && part.keptAll {
+            let base = UInt32(joined.keptStarts.count)
+            joined.keptStarts += part.keptStarts
+            joined.keptEnds += part.keptEnds.map { $0 + base }
+        } else {
+            joined.keptAll = false
         }
+        joined.docs += part.docs
+        joined.frequencies += part.frequencies
+        joined.aligned += part.aligned
+        joined.starts += part.starts
+        joined.alignmentPending = joined.alignmentPending || part.alignmentPending
         return joined
     }
 
@@ -722,6 +769,18 @@ public final class Searcher {
                 result.slack[i] = 0
             }
         }
+    }
+}
+
+/// The tasks of a split term that its threads have taken: each ``next(below:)`` takes the next
+/// one, once.
+final class TaskClaims: Sendable {
+    private let taken = Atomic<Int>(0)
+
+    /// The next task not taken yet, or nil when all `count` are.
+    func next(below count: Int) -> Int? {
+        let task = taken.wrappingAdd(1, ordering: .relaxed).oldValue
+        return task < count ? task : nil
     }
 }
 
