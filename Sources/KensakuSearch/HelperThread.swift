@@ -2,8 +2,11 @@ import CKensakuSync
 import Foundation
 import Synchronization
 
-/// The second thread of a search: one long-lived thread that runs the second half of a split
-/// match (``Searcher``'s `inParallel`) while the searching thread runs the first.
+/// The second thread of a search: one long-lived thread that runs the second of two jobs
+/// while the searching thread runs the first. For a split term (``Searcher``'s
+/// `inParallel(tasks:)`) both jobs take the term's tasks in turn (the halves of a split field,
+/// the other fields), so a job the helper starts late finds fewer tasks left; below, "half"
+/// is such a job.
 ///
 /// `DispatchQueue.concurrentPerform` was used before, but on this machine (a 2-vCPU virtual
 /// machine) its worker often did not start within the first half's millisecond: the searching
