@@ -21,6 +21,12 @@ public final class IndexReader {
     private let firstKeyOffsetsAt: Int
     private let firstKeysAt: Int
     private let blocksEnd: Int
+    /// The first 8 bytes of each dictionary block's first key, big-endian, zero-padded: a
+    /// lookup's binary search runs over these (73 KB for laws2013's 9,100 blocks, read once at
+    /// open) instead of over the mapped keys, whose every step was a checked read of two offsets
+    /// and a key, most of them cache misses. Keys that share the 8 bytes are told apart by the
+    /// mapped keys.
+    private var firstKeyPrefixes: [UInt64] = []
 
     /// Opens the index in `directory`. A reader keeps the generation it opened even when a
     /// new build commits meanwhile (unlinked files stay mapped).
@@ -82,6 +88,19 @@ public final class IndexReader {
         guard firstKeysAt <= body.count - TermDictionary.trailerSize else {
             throw .corrupt(file: terms.name, offset: self.indexOffset, reason: "block index past the end")
         }
+        var prefixes: [UInt64] = []
+        prefixes.reserveCapacity(blockCount)
+        for block in 0..<blockCount { prefixes.append(Self.prefix(try firstKey(block))) }
+        firstKeyPrefixes = prefixes
+    }
+
+    /// A key's first 8 bytes as a big-endian number, zero-padded: keys compare as their
+    /// prefixes do, except that equal prefixes leave the order open.
+    @inline(__always)
+    private static func prefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var value: UInt64 = 0
+        for i in 0..<8 { value = value << 8 | UInt64(i < key.count ? key[i] : 0) }
+        return value
     }
 
     /// Recomputes every file's checksum. - Complexity: O(index size).
@@ -139,14 +158,32 @@ public final class IndexReader {
 
     /// The last block whose first key is ≤ `key` (0 when none).
     private func findBlock(_ key: [UInt8]) throws(IndexError) -> Int {
-        var lo = 0, hi = blockCount - 1
+        let p = key.withUnsafeBytes { Self.prefix($0) }
+        // The blocks whose first key's prefix is below the key's start below it; those whose
+        // prefix is above start above it; those with the key's prefix are searched by key.
+        let (below, equalEnd) = firstKeyPrefixes.withUnsafeBufferPointer { prefixes in
+            var lo = 0, hi = prefixes.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if prefixes[mid] < p { lo = mid + 1 } else { hi = mid }
+            }
+            var end = lo
+            hi = prefixes.count
+            while end < hi {
+                let mid = (end + hi) / 2
+                if prefixes[mid] <= p { end = mid + 1 } else { hi = mid }
+            }
+            return (lo, end)
+        }
+        // The last block of `below..<equalEnd` whose first key is ≤ the key, else the last below.
+        var lo = below - 1, hi = equalEnd - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             let first = try firstKey(mid)
             let c = key.withUnsafeBytes { compareBytes(first, $0) }
             if c <= 0 { lo = mid } else { hi = mid - 1 }
         }
-        return lo
+        return max(lo, 0)
     }
 
     /// Calls `body` with every term ≥ `start` in key order until it returns false.
