@@ -31,6 +31,25 @@ struct TermDictionaryTests {
         #expect(next == reader.postings.body.count)
     }
 
+    @Test("A lookup of a key not in the dictionary finds nothing, wherever it falls (shorter, longer, between, outside)")
+    func absentKeys() throws {
+        let reader = try IndexReader.open(directory: Fixtures.seedIndex)
+        var known: [[UInt8]: TermInfo] = [:]
+        try reader.scan(from: []) { (key, info) throws(IndexError) in
+            known[key] = info
+            return true
+        }
+        var probes: [[UInt8]] = [[], [0], [0xFF, 0xFF], Array(repeating: 0xFF, count: 12)]
+        for key in known.keys {
+            probes.append(Array(key.dropLast()))      // a shorter key (often sharing 8 bytes)
+            probes.append(key + [0])                  // a longer one
+            var next = key
+            next[next.count - 1] &+= 1                // one just above
+            probes.append(next)
+        }
+        for probe in probes { #expect(try reader.lookup(probe) == known[probe], "\(probe)") }
+    }
+
     @Test("The writer refuses postings that do not follow the previous term's")
     func gapsAreRefused() throws {
         let dir = Fixtures.temporaryDirectory()
