@@ -102,8 +102,8 @@ public struct PostingsCursor {
     }
 
     /// Block `b`'s last doc, the first field of its skip entry (`b < blocks`, `blocks > 1`):
-    /// one load, for the binary search of ``seek(_:)``. The skip entries lie before `docsStart`,
-    /// within the term's bytes (checked at init).
+    /// one load, for the binary search of ``seek(_:)`` and wherever only the last doc is read.
+    /// The skip entries lie before `docsStart`, within the term's bytes (checked at init).
     @inline(__always)
     private func skipLastDoc(_ b: Int) -> UInt32 {
         UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: skipStart &+ b &* PostingsEncoder.skipEntrySize, as: UInt32.self))
@@ -300,7 +300,7 @@ public struct PostingsCursor {
     /// where a search splits the doc ids between threads. Nil for a list of one doc.
     /// - Complexity: O(1).
     public func middleDoc() throws(IndexError) -> UInt32? {
-        if blocks > 1 { return try skipEntry(blocks / 2 - 1).lastDoc &+ 1 }
+        if blocks > 1 { return skipLastDoc(blocks / 2 - 1) &+ 1 }
         guard block == 0, blockCount > 1 else { return nil }
         return blockData[blockCount / 2]
     }

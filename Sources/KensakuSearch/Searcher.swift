@@ -424,8 +424,16 @@ public final class Searcher {
         // matching (up to about 10 µs for a mid-band term on laws2013, much of it the cache
         // misses of its word alignment) no longer waits for the split field's.
         var tasks: [(plan: Int, range: Range<UInt32>?)] = []
-        for i in plans.indices { if let split = plans[i].split { tasks += [(i, 0..<split), (i, split..<PostingsCursor.exhausted)] } }
-        for i in plans.indices where plans[i].split == nil { tasks.append((i, nil)) }
+        var firstTask = [Int](repeating: 0, count: plans.count)  // a field's (first) task
+        for i in plans.indices {
+            guard let split = plans[i].split else { continue }
+            firstTask[i] = tasks.count
+            tasks += [(i, 0..<split), (i, split..<PostingsCursor.exhausted)]
+        }
+        for i in plans.indices where plans[i].split == nil {
+            firstTask[i] = tasks.count
+            tasks.append((i, nil))
+        }
         let results = try plans.withUnsafeMutableBufferPointer { (planStorage) throws -> [FieldMatches] in
             let shared = UncheckedSendable(planStorage)
             return try Self.inParallel(tasks: tasks.count) { t in
@@ -436,20 +444,10 @@ public final class Searcher {
             }
         }
         // Per field, in field order: a split field's two parts joined.
-        var perField: [FieldMatches] = []
-        perField.reserveCapacity(plans.count)
-        var next = 0
-        var single = tasks.firstIndex { $0.range == nil } ?? tasks.count
-        for i in plans.indices {
-            if plans[i].split != nil {
-                perField.append(Self.joined(results[next], results[next + 1]))
-                next += 2
-            } else {
-                perField.append(results[single])
-                single += 1
-            }
+        return plans.indices.map { i in
+            let t = firstTask[i]
+            return plans[i].split == nil ? results[t] : Self.joined(results[t], results[t + 1])
         }
-        return perField
     }
 
     /// One field's plans in ``matchTerm``: the literal and the number-aware, whether word
