@@ -22,14 +22,14 @@ extension BitPacking {
     static func exceptionPlaceBytes(_ exceptions: Int) -> Int { min(exceptions, exceptionListMax) }
 
     /// Appends the block of ``blockSize`` `values` with the width that makes it smallest,
-    /// counting `exceptionCost` half bytes more an exception (patching costs time: position
-    /// blocks count 1, doc blocks, decoded in every query's doc loop, 8), ties to the wider.
+    /// counting `exceptionCost` bits more an exception (patching costs time: position blocks
+    /// count 1, doc blocks, decoded in every query's doc loop, 32), ties to the wider.
     /// Returns its header (width, exceptions, highWidth), which it writes first unless
     /// `header` is false. `scratch` holds 2 × ``blockSize`` values (the low and the high
     /// parts), so that a block allocates nothing.
     @discardableResult
     static func packPatched(_ values: UnsafeBufferPointer<UInt32>, scratch: UnsafeMutablePointer<UInt32>, header: Bool = true,
-                            exceptionCost: Int = 1, into bytes: inout [UInt8]) -> (UInt8, UInt8, UInt8) {
+                            exceptionCost: Int, into bytes: inout [UInt8]) -> (UInt8, UInt8, UInt8) {
         precondition(values.count == blockSize)
         // How many values need each bit count (0...32).
         let maxBits: Int, bestWidth: Int
@@ -80,15 +80,15 @@ extension BitPacking {
     }
 
     /// The width (≤ `maxBits`) that makes a block of the values counted by bit count in
-    /// `counts` (0...32) smallest, with `exceptionCost` half bytes more an exception.
+    /// `counts` (0...32) smallest, with `exceptionCost` bits more an exception.
     private static func bestPatchedWidth(_ counts: UnsafeMutableBufferPointer<Int>, maxBits: Int, exceptionCost: Int) -> Int {
         var bestWidth = maxBits
-        var bestCost = 2 * byteCount(width: maxBits)
+        var bestCost = 8 * byteCount(width: maxBits)
         var exceptions = 0  // values wider than w
         var w = maxBits - 1
         while w >= 0 {
             exceptions += counts[w + 1]
-            let cost = 2 * patchedLength(width: w, exceptions: exceptions, highWidth: maxBits - w) + exceptionCost * exceptions
+            let cost = 8 * patchedLength(width: w, exceptions: exceptions, highWidth: maxBits - w) + exceptionCost * exceptions
             if cost < bestCost {
                 bestCost = cost
                 bestWidth = w

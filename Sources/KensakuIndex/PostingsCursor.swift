@@ -19,13 +19,15 @@ public struct PostingsCursor {
     private let blocks: Int
     private let skipStart: Int
     private let docsStart: Int
-    private let docsEnd: Int
-    private let positionsStart: Int
+    /// Where the doc blocks end and the positions start: after `docsLen` bytes of doc blocks,
+    /// or, for a term of one doc block (which has no `docsLen`), where that block ends.
+    private var docsEnd: Int
+    private var positionsStart: Int
     private let positionsEnd: Int
     /// Packed position blocks (their 3-byte headers start at `positionsStart`, their data at
-    /// `positionDataStart`); the tail after them holds `totalFreq % 128` varints.
+    /// `positionDataStart`); the tail after them codes `totalFreq % 128` deltas.
     private let positionBlocks: Int
-    private let positionDataStart: Int
+    private var positionDataStart: Int
 
     @usableFromInline var block = -1
     /// The decoded doc block: doc ids at `0..<128`, term frequencies at `128..<256` (one
@@ -62,24 +64,38 @@ public struct PostingsCursor {
         guard docFreq > 0, docFreq <= documentCount else {
             throw .corrupt(file: file, offset: fileOffset, reason: "document frequency \(docFreq) out of range")
         }
+        guard bytes.count > 0, bytes.baseAddress != nil else {
+            throw .corrupt(file: file, offset: fileOffset, reason: "empty postings")
+        }
         var r = ByteReader(bytes, file: file)
-        let docsLength = try r.varint(max: bytes.count)
         self.totalFreq = totalFreq
         blocks = (docFreq + BitPacking.blockSize - 1) / BitPacking.blockSize
+        // One doc block: no docsLen (its end is found by decoding it, below).
+        let docsLength = blocks > 1 ? try r.varint(max: bytes.count) : bytes.count
         skipStart = r.offset
-        docsStart = skipStart + (docFreq > BitPacking.blockSize ? blocks * PostingsEncoder.skipEntrySize : 0)
-        docsEnd = docsStart + docsLength
+        docsStart = skipStart + (blocks > 1 ? blocks * PostingsEncoder.skipEntrySize : 0)
+        docsEnd = min(docsStart + docsLength, bytes.count + 1)
         positionsStart = docsEnd
         positionsEnd = bytes.count
         positionBlocks = totalFreq / BitPacking.blockSize
         positionDataStart = positionsStart + 3 * positionBlocks
-        // Every packed position block takes at least its 3-byte header, every tail value 1.
-        guard docsEnd <= positionsEnd, totalFreq >= docFreq, totalFreq <= Int(UInt32.max),
-              positionBlocks * 3 + totalFreq % BitPacking.blockSize <= positionsEnd - positionsStart else {
+        guard docsEnd <= positionsEnd, totalFreq >= docFreq, totalFreq <= Int(UInt32.max) else {
             throw .corrupt(file: file, offset: fileOffset, reason: "postings lengths disagree")
         }
         nextDocsOffset = docsStart
         try loadBlock(0)
+        if blocks == 1 {
+            docsEnd = nextDocsOffset
+            positionsStart = docsEnd
+            positionDataStart = positionsStart + 3 * positionBlocks
+            blockPositionOffset = positionDataStart
+        }
+        // Every packed position block takes at least its 3-byte header, a tail 5 bits and
+        // one a value.
+        let tail = totalFreq % BitPacking.blockSize
+        guard positionBlocks * 3 + (tail > 0 ? (5 + tail + 7) / 8 : 0) <= positionsEnd - positionsStart else {
+            throw .corrupt(file: file, offset: fileOffset, reason: "postings lengths disagree")
+        }
     }
 
     private func corrupt(_ reason: String, _ at: Int) -> IndexError {
@@ -163,24 +179,23 @@ public struct PostingsCursor {
             current = blockData[count - 1]
             r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<docsEnd]), offset: end, file: file)
         } else {
-            let dw = Int(try r.u8())
-            let tw = Int(try r.u8())
-            guard dw <= 32, tw <= 32 else { throw corrupt("bad bit width", r.offset - 2) }
-            let docsAt = r.offset
-            _ = try r.bytes(BitPacking.byteCount(count: count, width: dw))
-            let freqsAt = r.offset
-            _ = try r.bytes(BitPacking.byteCount(count: count, width: tw))
-            let base = bytes.baseAddress!
-            blockData.withUnsafeMutableBufferPointer { data in
+            // The tail: the orders of its doc deltas and of its tfs − 1, then their codes.
+            var tail = ExpGolomb.Reader(bytes.baseAddress!, at: nextDocsOffset, end: docsEnd)
+            let decoded = blockData.withUnsafeMutableBufferPointer { data -> Bool in
                 let d = data.baseAddress!
-                BitPacking.unpack(base + docsAt, readable: docsEnd - docsAt, count: count, width: dw, into: d)
-                BitPacking.unpack(base + freqsAt, readable: docsEnd - freqsAt, count: count, width: tw, into: d + BitPacking.blockSize)
+                guard let docOrder = tail.read(bits: 5), let tfOrder = tail.read(bits: 5),
+                      tail.read(count, k: Int(docOrder), into: d), tail.read(count, k: Int(tfOrder), into: d + BitPacking.blockSize) else {
+                    return false
+                }
                 for i in 0..<count {
                     current &+= d[i]
                     d[i] = current
                     d[BitPacking.blockSize + i] &+= 1
                 }
+                return true
             }
+            guard decoded else { throw corrupt("bad doc tail, or one that runs past the end", nextDocsOffset) }
+            r.offset = tail.endOffset
             // Docs must increase strictly and stay below the document count.
             var last: Int64 = b == 0 ? -1 : Int64(previousLastDoc)
             for i in 0..<count {
@@ -523,10 +538,14 @@ public struct PostingsCursor {
             positionNextOffset = offset + header.length
         } else {
             guard offset >= positionsStart else { throw corrupt("position tail out of range", offset) }
-            var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<positionsEnd]), offset: offset, file: file)
             let count = totalFreq % BitPacking.blockSize
-            for j in 0..<count { positionDeltas[j] = UInt32(try r.varint(max: Int(UInt32.max))) }
-            positionNextOffset = r.offset
+            var tail = ExpGolomb.Reader(bytes.baseAddress!, at: offset, end: positionsEnd)
+            let decoded = count > 0 && positionDeltas.withUnsafeMutableBufferPointer { deltas -> Bool in
+                guard let order = tail.read(bits: 5) else { return false }
+                return tail.read(count, k: Int(order), into: deltas.baseAddress!)
+            }
+            guard decoded else { throw corrupt("bad position tail, or one that runs past the end", offset) }
+            positionNextOffset = tail.endOffset
         }
         positionBlock = k
     }

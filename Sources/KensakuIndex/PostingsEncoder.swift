@@ -1,25 +1,26 @@
 /// Encodes one term's postings in the final format (see `Index/FORMAT.md`):
 ///
-///     TermPostings := docsLen:varint Skip{blocks, if docFreq > 128} Docs Positions
+///     TermPostings := docsLen:varint Skip{blocks} Docs Positions     if docFreq > 128
+///                   | Docs Positions                                else (one doc block)
 ///     Skip         := lastDoc:u32 docsOffset:u32 posOffset:u32 posStart:u32 maxTf:u16 minLen:u16
 ///     Docs         := FullBlock* TailBlock?
 ///     FullBlock    := Patched(docDelta) Patched(tf − 1)                  (BitPacking+Patched)
-///     TailBlock    := docWidth:u8 tfWidth:u8 bits(docDelta, docWidth){r} bits(tf − 1, tfWidth){r}
+///     TailBlock    := Bits(docOrder:5 tfOrder:5 EG(docDelta){r} EG(tf − 1){r})   (ExpGolomb)
 ///     Positions    := PosHeader{n} PosData{n} PosTail         (n = ⌊totalFreq/128⌋)
 ///     PosHeader    := width:u8 exceptions:u8 highWidth:u8
 ///     PosData      := lanes(delta mod 2^width, width) Where bits(delta >> width, highWidth){exceptions}
 ///     Where        := index:u8{exceptions}  if exceptions ≤ 16,  else  map:u8[16]
-///     PosTail      := positionDelta:varint{totalFreq mod 128}
+///     PosTail      := Bits(order:5 EG(positionDelta){totalFreq mod 128})       if that is > 0
 ///
 /// `docDelta` is relative to the previous doc of the term (0 before the first); a block's first
-/// delta is relative to the previous block's `lastDoc`; `r` = docFreq mod 128 (the tail packs
-/// its values one after the other, in `⌈r·width/8⌉` bytes each). The positions of all docs form one
+/// delta is relative to the previous block's `lastDoc`; `r` = docFreq mod 128 (the tail: Exp-Golomb
+/// codes, each list at the order that makes it shortest). The positions of all docs form one
 /// stream of deltas (each doc's first from 0), cut in blocks of 128 values. A position block is
 /// patched frame of reference: the `width` low bits of every delta, then the deltas that do not
 /// fit ("exceptions", `highWidth` = 0 when there are none): where they are (up to 16 indexes,
 /// else a 128-bit map, bit `i` of byte `i/8` for value `i`) and their high bits, in index order.
-/// `width` is chosen per block to make it smallest (counting half a byte more an exception,
-/// which costs time to patch), so a doc's large first delta does not widen the whole block.
+/// `width` is chosen per block to make it smallest (counting one bit more an exception, which
+/// costs time to patch), so a doc's large first delta does not widen the whole block.
 /// The headers come first, together, so that stepping over blocks reads only them: block `k`'s
 /// data is `16·width + min(exceptions, 16) + ⌈exceptions·highWidth/8⌉` bytes.
 ///
@@ -84,22 +85,16 @@ struct PostingsEncoder {
             deltas.withUnsafeBufferPointer { d in
                 tfs.withUnsafeBufferPointer { t in
                     if count == blockSize {
-                        // Exceptions cost 4 bytes each in the choice: with half a byte (as for
-                        // positions) postings were 1.5 MB smaller still on the law corpus, but
-                        // every query 3–10% slower (ABBA), patching tf blocks in its doc loop.
+                        // Exceptions cost 4 bytes each in the choice: with half a byte postings
+                        // were 1.5 MB smaller still on the law corpus, but every query 3–10%
+                        // slower (ABBA), patching tf blocks in its doc loop.
                         scratch.withUnsafeMutableBufferPointer { s in
-                            BitPacking.packPatched(d, scratch: s.baseAddress!, exceptionCost: 8, into: &docBuffer)
-                            BitPacking.packPatched(t, scratch: s.baseAddress!, exceptionCost: 8, into: &docBuffer)
+                            BitPacking.packPatched(d, scratch: s.baseAddress!, exceptionCost: 32, into: &docBuffer)
+                            BitPacking.packPatched(t, scratch: s.baseAddress!, exceptionCost: 32, into: &docBuffer)
                         }
                     } else {
-                        let dr = UnsafeBufferPointer(rebasing: d[0..<count])
-                        let tr = UnsafeBufferPointer(rebasing: t[0..<count])
-                        let dw = BitPacking.width(dr)
-                        let tw = BitPacking.width(tr)
-                        docBuffer.append(UInt8(dw))
-                        docBuffer.append(UInt8(tw))
-                        BitPacking.pack(dr, width: dw, into: &docBuffer)
-                        BitPacking.pack(tr, width: tw, into: &docBuffer)
+                        Self.appendTail([UnsafeBufferPointer(rebasing: d[0..<count]), UnsafeBufferPointer(rebasing: t[0..<count])],
+                                        into: &docBuffer)
                     }
                 }
             }
@@ -113,10 +108,22 @@ struct PostingsEncoder {
             }
             start = end
         }
-        VarInt.append(docBuffer.count, to: &out)
+        if n > blockSize { VarInt.append(docBuffer.count, to: &out) }
         out.append(contentsOf: skip)
         out.append(contentsOf: docBuffer)
         out.append(contentsOf: positionBuffer)
+    }
+
+    /// Appends a tail: the best order of each list in 5 bits, then each list's Exp-Golomb
+    /// codes (``ExpGolomb``), padded to a byte.
+    static func appendTail(_ lists: [UnsafeBufferPointer<UInt32>], into out: inout [UInt8]) {
+        var writer = ExpGolomb.Writer()
+        let orders = lists.map { ExpGolomb.bestOrder($0).k }
+        for k in orders { writer.write(UInt64(k), bits: 5, into: &out) }
+        for (list, k) in zip(lists, orders) {
+            for v in list { writer.write(v, k: k, into: &out) }
+        }
+        writer.finish(into: &out)
     }
 
     /// Fills `positionBuffer` with the position blocks and `positionBlockOffsets` with their
@@ -150,14 +157,16 @@ struct PostingsEncoder {
                 positionBlockOffsets.append(positionBuffer.count)
                 let header = scratch.withUnsafeMutableBufferPointer { s in
                     BitPacking.packPatched(UnsafeBufferPointer(rebasing: all[(k * blockSize)..<((k + 1) * blockSize)]), scratch: s.baseAddress!,
-                                           header: false, into: &positionBuffer)
+                                           header: false, exceptionCost: 1, into: &positionBuffer)
                 }
                 positionBuffer[3 * k] = header.0
                 positionBuffer[3 * k + 1] = header.1
                 positionBuffer[3 * k + 2] = header.2
             }
             positionBlockOffsets.append(positionBuffer.count)
-            for v in all[(full * blockSize)..<positions.count] { VarInt.append(v, to: &positionBuffer) }
+            if positions.count > full * blockSize {
+                Self.appendTail([UnsafeBufferPointer(rebasing: all[(full * blockSize)..<positions.count])], into: &positionBuffer)
+            }
         }
     }
 }

@@ -289,11 +289,29 @@ struct PostingsRoundTripTests {
         }
     }
 
-    @Test("Position blocks: headers first, four-lane low bits, exceptions, varint tail")
+    @Test("FORMAT.md's first example: one doc, one position, all tail")
+    func smallestPostings() throws {
+        var p = Postings(documentCount: 1)
+        p.docs = [0]
+        p.freqs = [1]
+        p.starts = [0]
+        p.positions = [0]
+        p.lengths = [5]
+        // Orders 0 and 0, codes `1` and `1` (doc delta 0, tf − 1 = 0); order 0, code `1`.
+        #expect(Self.encode(p) == [0x00, 0x0C, 0x20])
+        try Self.withCursor(p) { cursor in
+            var positions: [UInt32] = []
+            try cursor.positions(into: &positions)
+            #expect(positions == [0])
+            #expect(cursor.frequency == 1)
+        }
+    }
+
+    @Test("Position blocks: headers first, four-lane low bits, exceptions, Exp-Golomb tail")
     func positionBlockLayout() throws {
         // One doc, 258 positions. Deltas: 1, 1000, then 126 × 1 (block 0: width 1, one
         // exception: index 1, high bits 1000 >> 1 = 500 in 9 bits); 128 × 2 (block 1: width 2,
-        // no exception); 1, 1 (the tail).
+        // no exception); 1, 1 (the tail). One doc block: no docsLen.
         let deltas: [UInt32] = [1, 1000] + [UInt32](repeating: 1, count: 126) + [UInt32](repeating: 2, count: 128) + [1, 1]
         var p = Postings(documentCount: 1)
         p.docs = [0]
@@ -305,15 +323,17 @@ struct PostingsRoundTripTests {
             p.positions.append(position)
         }
         p.lengths = [2000]
-        var expected: [UInt8] = [0x04]  // docsLen 4 (totalFreq 258 is the dictionary's)
-        expected += [0x00, 0x09, 0x01, 0x01]  // TailBlock: widths 0 and 9; bits(tf − 1 = 257, 9)
+        // TailBlock, low bits first: orders 0 and 7 (5 bits each); doc delta 0 at order 0 (1);
+        // tf − 1 = 257 at order 7: q = 257 >> 7 + 1 = 3, so a zero, a one, q's low bit (1),
+        // then 257's low 7 bits (0000001). 21 bits.
+        var expected: [UInt8] = [0xE0, 0x74, 0x00]
         expected += [0x01, 0x01, 0x09, 0x02, 0x00, 0x00]  // PosHeader × 2: (1, 1, 9), (2, 0, 0)
         // Block 0, lanes(low bits, 1): lane k holds values k, k+4, …; only value 1 (lane 1,
         // row 0) has low bit 0. Then the exception: index 1, 500 in 9 bits.
         expected += [0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0xFF, count: 8)
         expected += [0x01, 0xF4, 0x01]
         expected += [UInt8](repeating: 0xAA, count: 32)  // block 1: 2-bit 0b10 × 128
-        expected += [0x01, 0x01]  // PosTail
+        expected += [0xE1, 0x01]  // PosTail: order 1, then 1 and 1 as a one and their low bit (1, 1)
         #expect(Self.encode(p) == expected)
         try Self.withCursor(p) { cursor in
             var positions: [UInt32] = []
@@ -339,14 +359,14 @@ struct PostingsRoundTripTests {
         }
         p.lengths = [200_000]
         let bytes = Self.encode(p)
-        // docsLen 3, TailBlock (widths 0 and 7; tf − 1 = 127 in 7 bits), then the position
-        // block's header.
-        #expect(Array(bytes[0..<4]) == [0x03, 0x00, 0x07, 0x7F])
-        #expect(Array(bytes[4..<7]) == [0x01, 22, 0x09])
+        // TailBlock (orders 0 and 7; doc delta 0; tf − 1 = 127 as a one and 7 bits), then the
+        // position block's header.
+        #expect(Array(bytes[0..<3]) == [0xE0, 0xFC, 0x07])
+        #expect(Array(bytes[3..<6]) == [0x01, 22, 0x09])
         var map = [UInt8](repeating: 0, count: 16)
         for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
-        #expect(Array(bytes[(7 + 16)..<(7 + 32)]) == map)
-        #expect(bytes.count == 7 + 16 + 16 + (exceptions.count * 9 + 7) / 8)
+        #expect(Array(bytes[(6 + 16)..<(6 + 32)]) == map)
+        #expect(bytes.count == 6 + 16 + 16 + (exceptions.count * 9 + 7) / 8)
         try Self.withCursor(p) { cursor in
             var decoded: [UInt32] = []
             try cursor.positions(into: &decoded)
@@ -372,17 +392,16 @@ struct PostingsRoundTripTests {
         }
         p.lengths = [UInt32](repeating: 3000, count: 2000)
         let bytes = Self.encode(p)
-        // docsLen 69 (1 byte); the doc deltas' header, 16 bytes of low bits, the exception's
-        // index and its 9 high bits (2 bytes); the tfs' header and map.
-        #expect(bytes[0] == 69)
-        #expect(Array(bytes[1..<4]) == [0x01, 0x01, 0x09])
-        #expect(bytes[1 + 3 + 16] == 64)
-        let tfAt = 1 + 3 + 16 + 1 + 2
+        // One doc block, so no docsLen: the doc deltas' header, 16 bytes of low bits, the
+        // exception's index and its 9 high bits (2 bytes); the tfs' header and map.
+        #expect(Array(bytes[0..<3]) == [0x01, 0x01, 0x09])
+        #expect(bytes[3 + 16] == 64)
+        let tfAt = 3 + 16 + 1 + 2
         #expect(Array(bytes[tfAt..<(tfAt + 3)]) == [0x00, 22, 10])
         var map = [UInt8](repeating: 0, count: 16)
         for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
         #expect(Array(bytes[(tfAt + 3)..<(tfAt + 19)]) == map)
-        #expect(tfAt + 19 + (22 * 10 + 7) / 8 == 1 + 69)
+        #expect(tfAt + 19 + (22 * 10 + 7) / 8 == 69)
         try Self.withCursor(p) { cursor in
             for i in 0..<128 {
                 #expect(cursor.doc == p.docs[i])
@@ -474,10 +493,10 @@ struct PostingsRoundTripTests {
 
 @Suite("Format version")
 struct FormatVersionTests {
-    @Test("Indexes of older versions (1: varint positions, 2: positional word postings, 3: unpatched doc blocks) are rejected: rebuild them",
-          arguments: [UInt8(1), 2, 3])
+    @Test("Indexes of older versions (1: varint positions, 2: positional word postings, 3: unpatched doc blocks, 4: varint and bit-packed tails) are rejected: rebuild them",
+          arguments: [UInt8(1), 2, 3, 4])
     func olderVersionsAreRejected(version: UInt8) throws {
-        #expect(IndexFormat.version == 4)
+        #expect(IndexFormat.version == 5)
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for name in Fixtures.indexFiles(Fixtures.seedIndex) {
@@ -492,7 +511,7 @@ struct FormatVersionTests {
             try IndexReader.open(directory: dir)
         } throws: { error in
             guard case .unsupportedVersion(_, let found, let supported) = error as? IndexError else { return false }
-            return found == UInt32(version) && supported == 4
+            return found == UInt32(version) && supported == 5
         }
     }
 }
