@@ -14,8 +14,9 @@ public struct PostingsCursor {
     private let fileOffset: Int
     public let docFreq: Int
     private let documentCount: Int
-    /// Positions of all docs (the length of the position stream).
-    private let totalFreq: Int
+    /// Positions after each doc's first (the length of the position stream: the first ones are
+    /// in the doc blocks).
+    private let restFreq: Int
     private let blocks: Int
     private let skipStart: Int
     private let docsStart: Int
@@ -25,14 +26,17 @@ public struct PostingsCursor {
     private var positionsStart: Int
     private let positionsEnd: Int
     /// Packed position blocks (their 3-byte headers start at `positionsStart`, their data at
-    /// `positionDataStart`); the tail after them codes `totalFreq % 128` deltas.
+    /// `positionDataStart`); the tail after them codes `restFreq % 128` deltas.
     private let positionBlocks: Int
     private var positionDataStart: Int
 
     @usableFromInline var block = -1
-    /// The decoded doc block: doc ids at `0..<128`, term frequencies at `128..<256` (one
-    /// allocation a cursor: a one-character query opens hundreds).
-    @usableFromInline var blockData = [UInt32](repeating: 0, count: 2 * BitPacking.blockSize)
+    /// The decoded doc block: doc ids at `0..<128`, term frequencies at `128..<256`, first
+    /// positions at `256..<384` (one allocation a cursor: a one-character query opens
+    /// hundreds). A full block's first positions are decoded when a position is first asked
+    /// for (from `firstsAt`; -1 once decoded): many blocks are read for their docs only.
+    @usableFromInline var blockData = [UInt32](repeating: 0, count: 3 * BitPacking.blockSize)
+    private var firstsAt = -1
     @usableFromInline var blockCount = 0
     @usableFromInline var index = 0
     private var nextDocsOffset = 0
@@ -46,7 +50,8 @@ public struct PostingsCursor {
     /// Storage of ``doc`` (settable by the inlinable ``next()``).
     @usableFromInline var currentDoc: UInt32 = 0
 
-    /// Doc `positionDoc` of the block has its first position at stream index `positionUpto`.
+    /// Doc `positionDoc` of the block has its second position (if any) at stream index
+    /// `positionUpto`.
     private var positionDoc = 0
     private var positionUpto = 0
     /// The decoded position block (its 128 deltas, or the tail's), and where the next begins.
@@ -68,7 +73,7 @@ public struct PostingsCursor {
             throw .corrupt(file: file, offset: fileOffset, reason: "empty postings")
         }
         var r = ByteReader(bytes, file: file)
-        self.totalFreq = totalFreq
+        restFreq = totalFreq - docFreq
         blocks = (docFreq + BitPacking.blockSize - 1) / BitPacking.blockSize
         // One doc block: no docsLen (its end is found by decoding it, below).
         let docsLength = blocks > 1 ? try r.varint(max: bytes.count) : bytes.count
@@ -77,7 +82,7 @@ public struct PostingsCursor {
         docsEnd = min(docsStart + docsLength, bytes.count + 1)
         positionsStart = docsEnd
         positionsEnd = bytes.count
-        positionBlocks = totalFreq / BitPacking.blockSize
+        positionBlocks = max(restFreq, 0) / BitPacking.blockSize
         positionDataStart = positionsStart + 3 * positionBlocks
         guard docsEnd <= positionsEnd, totalFreq >= docFreq, totalFreq <= Int(UInt32.max) else {
             throw .corrupt(file: file, offset: fileOffset, reason: "postings lengths disagree")
@@ -92,7 +97,7 @@ public struct PostingsCursor {
         }
         // Every packed position block takes at least its 3-byte header, a tail 5 bits and
         // one a value.
-        let tail = totalFreq % BitPacking.blockSize
+        let tail = restFreq % BitPacking.blockSize
         guard positionBlocks * 3 + (tail > 0 ? (5 + tail + 7) / 8 : 0) <= positionsEnd - positionsStart else {
             throw .corrupt(file: file, offset: fileOffset, reason: "postings lengths disagree")
         }
@@ -136,7 +141,7 @@ public struct PostingsCursor {
             previousLastDoc = b == 0 ? 0 : skipLastDoc(b - 1)
             blockPositionStart = entry.positionStart
             blockPositionOffset = positionsStart + entry.positionOffset
-            guard nextDocsOffset <= docsEnd, blockPositionOffset <= positionsEnd, blockPositionStart < totalFreq else {
+            guard nextDocsOffset <= docsEnd, blockPositionOffset <= positionsEnd, blockPositionStart <= restFreq else {
                 throw corrupt("skip entry out of range", skipStart + b * PostingsEncoder.skipEntrySize)
             }
         } else {
@@ -176,15 +181,24 @@ public struct PostingsCursor {
                 return zero | wrap == 0 && sum < UInt64(documentCount)
             }
             guard ok else { throw corrupt("bad doc block, or doc ids out of order or range", nextDocsOffset) }
+            // The first positions' block: stepped over by its header, decoded when needed.
+            guard end + 3 <= docsEnd,
+                  let length = BitPacking.patchedDataLength((Int(bytes[end]), Int(bytes[end + 1]), Int(bytes[end + 2]))),
+                  end + 3 + length <= docsEnd else {
+                throw corrupt("bad first-position block, or one that runs past the end", end)
+            }
+            firstsAt = end
             current = blockData[count - 1]
-            r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<docsEnd]), offset: end, file: file)
+            r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<docsEnd]), offset: end + 3 + length, file: file)
         } else {
-            // The tail: the orders of its doc deltas and of its tfs − 1, then their codes.
+            // The tail: the orders of its doc deltas, tfs − 1 and first positions, then their
+            // codes.
             var tail = ExpGolomb.Reader(bytes.baseAddress!, at: nextDocsOffset, end: docsEnd)
             let decoded = blockData.withUnsafeMutableBufferPointer { data -> Bool in
                 let d = data.baseAddress!
-                guard let docOrder = tail.read(bits: 5), let tfOrder = tail.read(bits: 5),
-                      tail.read(count, k: Int(docOrder), into: d), tail.read(count, k: Int(tfOrder), into: d + BitPacking.blockSize) else {
+                guard let docOrder = tail.read(bits: 5), let tfOrder = tail.read(bits: 5), let firstOrder = tail.read(bits: 5),
+                      tail.read(count, k: Int(docOrder), into: d), tail.read(count, k: Int(tfOrder), into: d + BitPacking.blockSize),
+                      tail.read(count, k: Int(firstOrder), into: d + 2 * BitPacking.blockSize) else {
                     return false
                 }
                 for i in 0..<count {
@@ -195,6 +209,7 @@ public struct PostingsCursor {
                 return true
             }
             guard decoded else { throw corrupt("bad doc tail, or one that runs past the end", nextDocsOffset) }
+            firstsAt = -1
             r.offset = tail.endOffset
             // Docs must increase strictly and stay below the document count.
             var last: Int64 = b == 0 ? -1 : Int64(previousLastDoc)
@@ -333,14 +348,14 @@ public struct PostingsCursor {
     /// - Complexity: O(tf + 128 · position blocks decoded); the position blocks of skipped docs
     ///   are stepped over by their headers, not decoded.
     public mutating func positions(into out: inout [UInt32]) throws(IndexError) {
-        guard let (upto, tf) = try positionRange() else { return }  // exhausted: no doc, no positions
+        guard let (upto, tf, first) = try positionRange() else { return }  // exhausted: no doc, no positions
         // The positions are summed straight into `out`'s new storage.
         var written = 0
         if #available(macOS 26, *) {
             try out.append(addingCapacity: tf) { (span: inout OutputSpan<UInt32>) throws(IndexError) in
                 try span.withUnsafeMutableBufferPointer { (buffer, count) throws(IndexError) in
                     defer { count += written }
-                    try fillPositions(buffer.baseAddress! + count, count: tf, from: upto, written: &written)
+                    try fillPositions(buffer.baseAddress! + count, count: tf, first: first, from: upto, written: &written)
                 }
             }
         } else {
@@ -348,11 +363,11 @@ public struct PostingsCursor {
             out.append(contentsOf: repeatElement(0, count: tf))
             defer { if written < tf { out.removeLast(tf - written) } }
             try out.withUnsafeMutableBufferPointer { (buffer) throws(IndexError) in
-                try fillPositions(buffer.baseAddress! + start, count: tf, from: upto, written: &written)
+                try fillPositions(buffer.baseAddress! + start, count: tf, first: first, from: upto, written: &written)
             }
         }
         positionDoc = index + 1
-        positionUpto = upto + tf
+        positionUpto = upto + tf - 1
     }
 
     /// The positions of the current doc (increasing), written over `out[start...]`, which
@@ -361,7 +376,7 @@ public struct PostingsCursor {
     /// and pays no array bookkeeping per doc (the hot loop of phrase and substring checks).
     /// - Complexity: as ``positions(into:)``.
     public mutating func positions(into out: inout [UInt32], at start: Int) throws(IndexError) -> Int {
-        guard let (upto, tf) = try positionRange() else { return 0 }
+        guard let (upto, tf, first) = try positionRange() else { return 0 }
         if out.count < start + tf {
             // Grown geometrically: the caller reuses `out` doc after doc.
             out.reserveCapacity(max(start + tf, 2 * out.count))
@@ -369,10 +384,10 @@ public struct PostingsCursor {
         }
         var written = 0
         try out.withUnsafeMutableBufferPointer { (buffer) throws(IndexError) in
-            try fillPositions(buffer.baseAddress! + start, count: tf, from: upto, written: &written)
+            try fillPositions(buffer.baseAddress! + start, count: tf, first: first, from: upto, written: &written)
         }
         positionDoc = index + 1
-        positionUpto = upto + tf
+        positionUpto = upto + tf - 1
         return tf
     }
 
@@ -383,17 +398,30 @@ public struct PostingsCursor {
     /// all of it and then searching it.
     /// - Complexity: O(positions up to the last start + offset, + starts).
     public mutating func keepStarts(_ starts: UnsafeMutableBufferPointer<UInt32>, offset: UInt32) throws(IndexError) -> Int {
-        guard let (upto, tf) = try positionRange() else { return 0 }
+        guard let (upto, tf, first) = try positionRange() else { return 0 }
         positionDoc = index + 1
-        positionUpto = upto + tf
+        positionUpto = upto + tf - 1
         let m = starts.count
         guard m > 0, let s = starts.baseAddress else { return 0 }
         var kept = 0
         var i = 0
         var wanted = s[0] &+ offset
-        var position: UInt32 = 0
+        // The first position, from the doc block; then the others, from the stream.
+        while wanted < first {
+            i &+= 1
+            if i == m { return kept }
+            wanted = s[i] &+ offset
+        }
+        if wanted == first {
+            s[kept] = s[i]
+            kept &+= 1
+            i &+= 1
+            if i == m { return kept }
+            wanted = s[i] &+ offset
+        }
+        var position = first
         var u = upto
-        let end = upto + tf
+        let end = upto + tf - 1
         while u < end {
             let k = u >> 7
             if k != positionBlock { try loadPositionBlock(k) }
@@ -428,10 +456,10 @@ public struct PostingsCursor {
         return kept
     }
 
-    /// Where the current doc's positions are in the position stream (its first's index and
-    /// its term frequency); nil once exhausted.
+    /// Where the current doc's positions are: the index in the position stream of its second
+    /// (where it would be), its term frequency and its first position; nil once exhausted.
     @inline(__always)
-    private mutating func positionRange() throws(IndexError) -> (upto: Int, count: Int)? {
+    private mutating func positionRange() throws(IndexError) -> (upto: Int, count: Int, first: UInt32)? {
         guard index < blockCount else { return nil }
         if positionDoc > index {
             positionDoc = 0
@@ -439,8 +467,8 @@ public struct PostingsCursor {
         }
         var upto = positionUpto
         if positionDoc < index {
-            // The tfs of the docs between (up to 127 of them, for a seek far into the block),
-            // summed four at a time: each is below 2³², so 128 of them fit in 64 bits.
+            // The tfs − 1 of the docs between (up to 127 of them, for a seek far into the
+            // block), summed four at a time: each is below 2³², so 128 of them fit in 64 bits.
             upto += blockData.withUnsafeBufferPointer { d in
                 let tfs = d.baseAddress! + BitPacking.blockSize
                 var i = positionDoc
@@ -454,24 +482,41 @@ public struct PostingsCursor {
                     sum &+= UInt64(tfs[i])
                     i &+= 1
                 }
-                return Int(sum)
+                return Int(sum) &- (index &- positionDoc)
             }
             positionDoc = index
         }
         positionUpto = upto
         let tf = Int(blockData[BitPacking.blockSize + index])
-        guard upto + tf <= totalFreq else { throw corrupt("more positions than the term has", positionsStart) }
+        guard upto + tf - 1 <= restFreq else { throw corrupt("more positions than the term has", positionsStart) }
+        if firstsAt >= 0 { try decodeFirsts() }
         if positionDeltas.isEmpty { positionDeltas = [UInt32](repeating: 0, count: BitPacking.blockSize) }
-        return (upto, tf)
+        return (upto, tf, blockData[2 * BitPacking.blockSize + index])
     }
 
-    /// Writes the `count` positions that start at stream index `start` to `target`, decoding
-    /// position blocks as needed; `written` counts those written (all, unless it throws).
+    /// Decodes the full doc block's first positions (at `firstsAt`, checked by `loadBlock`).
+    private mutating func decodeFirsts() throws(IndexError) {
+        let at = firstsAt
+        let base = bytes.baseAddress!
+        let end = docsEnd
+        let decoded = blockData.withUnsafeMutableBufferPointer { data in
+            BitPacking.unpackPatched(base, at: at, end: end, into: data.baseAddress! + 2 * BitPacking.blockSize)
+        }
+        guard decoded != nil else { throw corrupt("bad first-position block", at) }
+        firstsAt = -1
+    }
+
+    /// Writes a doc's `count` positions to `target`: `first`, then the `count` − 1 after it,
+    /// from stream index `start`, decoding position blocks as needed; `written` counts those
+    /// written (all, unless it throws).
     @inline(__always)
-    private mutating func fillPositions(_ target: UnsafeMutablePointer<UInt32>, count: Int, from start: Int, written: inout Int) throws(IndexError) {
+    private mutating func fillPositions(_ target: UnsafeMutablePointer<UInt32>, count: Int, first: UInt32, from start: Int,
+                                        written: inout Int) throws(IndexError) {
+        target[0] = first
+        written = 1
         var upto = start
-        var remaining = count
-        var position: UInt32 = 0
+        var remaining = count - 1
+        var position = first
         while remaining > 0 {
             let k = upto >> 7
             if k != positionBlock { try loadPositionBlock(k) }
@@ -538,7 +583,7 @@ public struct PostingsCursor {
             positionNextOffset = offset + header.length
         } else {
             guard offset >= positionsStart else { throw corrupt("position tail out of range", offset) }
-            let count = totalFreq % BitPacking.blockSize
+            let count = restFreq % BitPacking.blockSize
             var tail = ExpGolomb.Reader(bytes.baseAddress!, at: offset, end: positionsEnd)
             let decoded = count > 0 && positionDeltas.withUnsafeMutableBufferPointer { deltas -> Bool in
                 guard let order = tail.read(bits: 5) else { return false }

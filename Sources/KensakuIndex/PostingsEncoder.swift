@@ -4,28 +4,31 @@
 ///                   | Docs Positions                                else (one doc block)
 ///     Skip         := lastDoc:u32 docsOffset:u32 posOffset:u32 posStart:u32 maxTf:u16 minLen:u16
 ///     Docs         := FullBlock* TailBlock?
-///     FullBlock    := Patched(docDelta) Patched(tf − 1)                  (BitPacking+Patched)
-///     TailBlock    := Bits(docOrder:5 tfOrder:5 EG(docDelta){r} EG(tf − 1){r})   (ExpGolomb)
-///     Positions    := PosHeader{n} PosData{n} PosTail         (n = ⌊totalFreq/128⌋)
+///     FullBlock    := Patched(docDelta) Patched(tf − 1) Patched(firstPosition)   (BitPacking+Patched)
+///     TailBlock    := Bits(docOrder:5 tfOrder:5 firstOrder:5 EG(docDelta){r} EG(tf − 1){r}
+///                          EG(firstPosition){r})                                   (ExpGolomb)
+///     Positions    := PosHeader{n} PosData{n} PosTail       (n = ⌊s/128⌋, s = totalFreq − docFreq)
 ///     PosHeader    := width:u8 exceptions:u8 highWidth:u8
 ///     PosData      := lanes(delta mod 2^width, width) Where bits(delta >> width, highWidth){exceptions}
 ///     Where        := index:u8{exceptions}  if exceptions ≤ 16,  else  map:u8[16]
-///     PosTail      := Bits(order:5 EG(positionDelta){totalFreq mod 128})       if that is > 0
+///     PosTail      := Bits(order:5 EG(positionDelta){s mod 128})               if that is > 0
 ///
 /// `docDelta` is relative to the previous doc of the term (0 before the first); a block's first
 /// delta is relative to the previous block's `lastDoc`; `r` = docFreq mod 128 (the tail: Exp-Golomb
-/// codes, each list at the order that makes it shortest). The positions of all docs form one
-/// stream of deltas (each doc's first from 0), cut in blocks of 128 values. A position block is
-/// patched frame of reference: the `width` low bits of every delta, then the deltas that do not
-/// fit ("exceptions", `highWidth` = 0 when there are none): where they are (up to 16 indexes,
-/// else a 128-bit map, bit `i` of byte `i/8` for value `i`) and their high bits, in index order.
+/// codes, each list at the order that makes it shortest). Each doc's first position is in its
+/// doc block; its others form, over all docs, one stream of deltas (each from the doc's
+/// position before it), cut in blocks of 128 values. A position block is patched frame of
+/// reference: the `width` low bits of every delta, then the deltas that do not fit
+/// ("exceptions", `highWidth` = 0 when there are none): where they are (up to 16 indexes, else
+/// a 128-bit map, bit `i` of byte `i/8` for value `i`) and their high bits, in index order.
 /// `width` is chosen per block to make it smallest (counting one bit more an exception, which
-/// costs time to patch), so a doc's large first delta does not widen the whole block.
-/// The headers come first, together, so that stepping over blocks reads only them: block `k`'s
-/// data is `16·width + min(exceptions, 16) + ⌈exceptions·highWidth/8⌉` bytes.
+/// costs time to patch), so one long gap does not widen the whole block. The headers come
+/// first, together, so that stepping over blocks reads only them: block `k`'s data is
+/// `16·width + min(exceptions, 16) + ⌈exceptions·highWidth/8⌉` bytes.
 ///
-/// `posStart` is the index in the stream of the doc block's first position and `posOffset` the
-/// offset of the data of the position block holding it (block `posStart / 128`, value
+/// `posStart` is the index in the stream of the doc block's first doc's second position (where
+/// it would be: the sum of the earlier docs' tfs − 1) and `posOffset` the offset of the data of
+/// the position block holding it (block `posStart / 128`, value
 /// `posStart % 128`; PosTail's offset when that is `n`). Offsets are relative to the start of
 /// `Docs` and `Positions`. `maxTf` and `minLen` bound the block's best BM25 score (block-max
 /// WAND): `minLen` is the smallest field length of the block's docs, or 65,535 if larger (still
@@ -43,8 +46,9 @@ struct PostingsEncoder {
     private var skip: [UInt8] = []
     private var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
     private var tfs = [UInt32](repeating: 0, count: BitPacking.blockSize)
-    /// Scratch: the term's position deltas are its first `totalFreq` entries. And the byte
-    /// offset of each position block.
+    private var firsts = [UInt32](repeating: 0, count: BitPacking.blockSize)
+    /// Scratch: the term's position deltas after each doc's first are its first
+    /// `totalFreq − docFreq` entries. And the byte offset of each position block.
     private var positionDeltas: [UInt32] = []
     private var positionBlockOffsets: [Int] = []
     /// Low and high parts of one patched block (``BitPacking/packPatched``).
@@ -62,7 +66,8 @@ struct PostingsEncoder {
         let n = docs.count
         let blockSize = BitPacking.blockSize
         var previous: UInt32 = 0
-        var positionIndex = 0
+        var positionIndex = 0  // in the stream of positions after each doc's first
+        var firstIndex = 0  // of the doc's first position in `positions`
         var start = 0
         while start < n {
             let end = min(start + blockSize, n)
@@ -74,27 +79,34 @@ struct PostingsEncoder {
                 maxTf = max(maxTf, freqs[i])
                 let length = Int(docs[i]) < lengths.count ? lengths[Int(docs[i])] : 0
                 minLen = min(minLen, length)
-                positionIndex += Int(freqs[i])
+                positionIndex += Int(freqs[i]) - 1
             }
             for i in start..<end {
                 deltas[i - start] = docs[i] - previous
                 tfs[i - start] = freqs[i] - 1
+                firsts[i - start] = positions[firstIndex]
+                firstIndex += Int(freqs[i])
                 previous = docs[i]
             }
             let count = end - start
             deltas.withUnsafeBufferPointer { d in
                 tfs.withUnsafeBufferPointer { t in
-                    if count == blockSize {
-                        // Exceptions cost 4 bytes each in the choice: with half a byte postings
-                        // were 1.5 MB smaller still on the law corpus, but every query 3–10%
-                        // slower (ABBA), patching tf blocks in its doc loop.
-                        scratch.withUnsafeMutableBufferPointer { s in
-                            BitPacking.packPatched(d, scratch: s.baseAddress!, exceptionCost: 32, into: &docBuffer)
-                            BitPacking.packPatched(t, scratch: s.baseAddress!, exceptionCost: 32, into: &docBuffer)
+                    firsts.withUnsafeBufferPointer { f in
+                        if count == blockSize {
+                            // Exceptions cost 4 bytes each in the choice for docs and tfs: with
+                            // half a byte postings were 1.5 MB smaller still on the law corpus,
+                            // but every query 3–10% slower (ABBA), patching tf blocks in its doc
+                            // loop. First positions are decoded only for docs whose positions
+                            // are read, and count one bit, as position blocks do.
+                            scratch.withUnsafeMutableBufferPointer { s in
+                                BitPacking.packPatched(d, scratch: s.baseAddress!, exceptionCost: 32, into: &docBuffer)
+                                BitPacking.packPatched(t, scratch: s.baseAddress!, exceptionCost: 32, into: &docBuffer)
+                                BitPacking.packPatched(f, scratch: s.baseAddress!, exceptionCost: 1, into: &docBuffer)
+                            }
+                        } else {
+                            Self.appendTail([UnsafeBufferPointer(rebasing: d[0..<count]), UnsafeBufferPointer(rebasing: t[0..<count]),
+                                             UnsafeBufferPointer(rebasing: f[0..<count])], into: &docBuffer)
                         }
-                    } else {
-                        Self.appendTail([UnsafeBufferPointer(rebasing: d[0..<count]), UnsafeBufferPointer(rebasing: t[0..<count])],
-                                        into: &docBuffer)
                     }
                 }
             }
@@ -126,30 +138,34 @@ struct PostingsEncoder {
         writer.finish(into: &out)
     }
 
-    /// Fills `positionBuffer` with the position blocks and `positionBlockOffsets` with their
-    /// offsets (the last one the tail's).
+    /// Fills `positionBuffer` with the position blocks of the positions after each doc's
+    /// first, and `positionBlockOffsets` with their offsets (the last one the tail's).
     private mutating func encodePositions(freqs: [UInt32], positions: [UInt32]) {
         positionBuffer.removeAll(keepingCapacity: true)
         positionBlockOffsets.removeAll(keepingCapacity: true)
-        if positionDeltas.count < positions.count {
-            positionDeltas = [UInt32](repeating: 0, count: max(positions.count, 2 * positionDeltas.count))
+        let count = positions.count - freqs.count
+        if positionDeltas.count < count {
+            positionDeltas = [UInt32](repeating: 0, count: max(count, 2 * positionDeltas.count))
         }
         positionDeltas.withUnsafeMutableBufferPointer { deltas in
             positions.withUnsafeBufferPointer { positions in
                 var index = 0
+                var written = 0
                 for tf in freqs {
-                    var last: UInt32 = 0
-                    for _ in 0..<Int(tf) {
+                    var last = positions[index]
+                    index += 1
+                    for _ in 1..<max(Int(tf), 1) {
                         let p = positions[index]
-                        deltas[index] = p &- last
+                        deltas[written] = p &- last
                         last = p
                         index += 1
+                        written += 1
                     }
                 }
             }
         }
         let blockSize = BitPacking.blockSize
-        let full = positions.count / blockSize
+        let full = count / blockSize
         // Headers first (3 bytes each), then the data of every block, then the tail.
         positionBuffer.append(contentsOf: repeatElement(0, count: 3 * full))
         positionDeltas.withUnsafeBufferPointer { all in
@@ -164,8 +180,8 @@ struct PostingsEncoder {
                 positionBuffer[3 * k + 2] = header.2
             }
             positionBlockOffsets.append(positionBuffer.count)
-            if positions.count > full * blockSize {
-                Self.appendTail([UnsafeBufferPointer(rebasing: all[(full * blockSize)..<positions.count])], into: &positionBuffer)
+            if count > full * blockSize {
+                Self.appendTail([UnsafeBufferPointer(rebasing: all[(full * blockSize)..<count])], into: &positionBuffer)
             }
         }
     }

@@ -297,8 +297,9 @@ struct PostingsRoundTripTests {
         p.starts = [0]
         p.positions = [0]
         p.lengths = [5]
-        // Orders 0 and 0, codes `1` and `1` (doc delta 0, tf − 1 = 0); order 0, code `1`.
-        #expect(Self.encode(p) == [0x00, 0x0C, 0x20])
+        // Orders 0, 0 and 0, then codes `1`, `1` and `1` (doc delta 0, tf − 1 = 0, first
+        // position 0): 18 bits. No position stream: the doc has no position after its first.
+        #expect(Self.encode(p) == [0x00, 0x80, 0x03])
         try Self.withCursor(p) { cursor in
             var positions: [UInt32] = []
             try cursor.positions(into: &positions)
@@ -309,24 +310,27 @@ struct PostingsRoundTripTests {
 
     @Test("Position blocks: headers first, four-lane low bits, exceptions, Exp-Golomb tail")
     func positionBlockLayout() throws {
-        // One doc, 258 positions. Deltas: 1, 1000, then 126 × 1 (block 0: width 1, one
-        // exception: index 1, high bits 1000 >> 1 = 500 in 9 bits); 128 × 2 (block 1: width 2,
-        // no exception); 1, 1 (the tail). One doc block: no docsLen.
+        // One doc, 259 positions: 5 (its first, in the doc block), then 258 more whose deltas
+        // are 1, 1000, then 126 × 1 (block 0: width 1, one exception: index 1, high bits
+        // 1000 >> 1 = 500 in 9 bits); 128 × 2 (block 1: width 2, no exception); 1, 1 (the
+        // tail). One doc block: no docsLen.
         let deltas: [UInt32] = [1, 1000] + [UInt32](repeating: 1, count: 126) + [UInt32](repeating: 2, count: 128) + [1, 1]
         var p = Postings(documentCount: 1)
         p.docs = [0]
-        p.freqs = [258]
+        p.freqs = [259]
         p.starts = [0]
-        var position: UInt32 = 0
-        for (i, d) in deltas.enumerated() {
-            position = i == 0 ? d : position + d
+        var position: UInt32 = 5
+        p.positions.append(position)
+        for d in deltas {
+            position += d
             p.positions.append(position)
         }
         p.lengths = [2000]
-        // TailBlock, low bits first: orders 0 and 7 (5 bits each); doc delta 0 at order 0 (1);
-        // tf − 1 = 257 at order 7: q = 257 >> 7 + 1 = 3, so a zero, a one, q's low bit (1),
-        // then 257's low 7 bits (0000001). 21 bits.
-        var expected: [UInt8] = [0xE0, 0x74, 0x00]
+        // TailBlock, low bits first: orders 0, 7 and 1 (5 bits each); doc delta 0 at order 0
+        // (`1`); tf − 1 = 258 at order 7: q = 258 >> 7 + 1 = 3, so `0`, `1`, q's low bit `1`,
+        // then 258's low 7 bits (0100000, low first); first position 5 at order 1: q = 3, so
+        // `0`, `1`, `1`, then 5's low bit `1`. 30 bits.
+        var expected: [UInt8] = [0xE0, 0x84, 0x16, 0x38]
         expected += [0x01, 0x01, 0x09, 0x02, 0x00, 0x00]  // PosHeader × 2: (1, 1, 9), (2, 0, 0)
         // Block 0, lanes(low bits, 1): lane k holds values k, k+4, …; only value 1 (lane 1,
         // row 0) has low bit 0. Then the exception: index 1, 500 in 9 bits.
@@ -344,29 +348,30 @@ struct PostingsRoundTripTests {
 
     @Test("More than 16 exceptions: a 128-bit map says where they are")
     func exceptionMap() throws {
-        // 128 deltas: 1000 at every 6th index (22 exceptions), 1 elsewhere → width 1, high
-        // bits 9, the map, then 22 × 9 bits.
+        // A first position 0, then 128 deltas: 1000 at every 6th index (22 exceptions), 1
+        // elsewhere → width 1, high bits 9, the map, then 22 × 9 bits.
         let exceptions = Array(stride(from: 0, to: 128, by: 6))
         var p = Postings(documentCount: 1)
         p.docs = [0]
-        p.freqs = [128]
+        p.freqs = [129]
         p.starts = [0]
         var position: UInt32 = 0
+        p.positions.append(position)
         for i in 0..<128 {
-            let d: UInt32 = exceptions.contains(i) ? 1000 : 1
-            position = i == 0 ? d : position + d
+            position += exceptions.contains(i) ? 1000 : 1
             p.positions.append(position)
         }
         p.lengths = [200_000]
         let bytes = Self.encode(p)
-        // TailBlock (orders 0 and 7; doc delta 0; tf − 1 = 127 as a one and 7 bits), then the
-        // position block's header.
-        #expect(Array(bytes[0..<3]) == [0xE0, 0xFC, 0x07])
-        #expect(Array(bytes[3..<6]) == [0x01, 22, 0x09])
+        // TailBlock (orders 0, 6 and 0; doc delta 0 as `1`; tf − 1 = 128 at order 6, where q
+        // = 3: `0`, `1`, `1` and 6 zero bits (order 8 ties: the lower is taken); first
+        // position 0 as `1`: 26 bits), then the position block's header.
+        #expect(Array(bytes[0..<4]) == [0xC0, 0x80, 0x06, 0x02])
+        #expect(Array(bytes[4..<7]) == [0x01, 22, 0x09])
         var map = [UInt8](repeating: 0, count: 16)
         for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
-        #expect(Array(bytes[(6 + 16)..<(6 + 32)]) == map)
-        #expect(bytes.count == 6 + 16 + 16 + (exceptions.count * 9 + 7) / 8)
+        #expect(Array(bytes[(7 + 16)..<(7 + 32)]) == map)
+        #expect(bytes.count == 7 + 16 + 16 + (exceptions.count * 9 + 7) / 8)
         try Self.withCursor(p) { cursor in
             var decoded: [UInt32] = []
             try cursor.positions(into: &decoded)
@@ -393,7 +398,8 @@ struct PostingsRoundTripTests {
         p.lengths = [UInt32](repeating: 3000, count: 2000)
         let bytes = Self.encode(p)
         // One doc block, so no docsLen: the doc deltas' header, 16 bytes of low bits, the
-        // exception's index and its 9 high bits (2 bytes); the tfs' header and map.
+        // exception's index and its 9 high bits (2 bytes); the tfs' header and map; the first
+        // positions' block.
         #expect(Array(bytes[0..<3]) == [0x01, 0x01, 0x09])
         #expect(bytes[3 + 16] == 64)
         let tfAt = 3 + 16 + 1 + 2
@@ -401,7 +407,9 @@ struct PostingsRoundTripTests {
         var map = [UInt8](repeating: 0, count: 16)
         for i in exceptions { map[i / 8] |= 1 << UInt8(i % 8) }
         #expect(Array(bytes[(tfAt + 3)..<(tfAt + 19)]) == map)
-        #expect(tfAt + 19 + (22 * 10 + 7) / 8 == 69)
+        // Then the first positions' block: every doc's first position is 0 (width 0).
+        let firstsAt = tfAt + 19 + (22 * 10 + 7) / 8
+        #expect(Array(bytes[firstsAt..<(firstsAt + 3)]) == [0x00, 0x00, 0x00])
         try Self.withCursor(p) { cursor in
             for i in 0..<128 {
                 #expect(cursor.doc == p.docs[i])
@@ -493,10 +501,10 @@ struct PostingsRoundTripTests {
 
 @Suite("Format version")
 struct FormatVersionTests {
-    @Test("Indexes of older versions (1: varint positions, 2: positional word postings, 3: unpatched doc blocks, 4: varint and bit-packed tails) are rejected: rebuild them",
-          arguments: [UInt8(1), 2, 3, 4])
+    @Test("Indexes of older versions (1: varint positions, 2: positional word postings, 3: unpatched doc blocks, 4: varint and bit-packed tails, 5: first positions in the stream) are rejected: rebuild them",
+          arguments: [UInt8(1), 2, 3, 4, 5])
     func olderVersionsAreRejected(version: UInt8) throws {
-        #expect(IndexFormat.version == 5)
+        #expect(IndexFormat.version == 6)
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for name in Fixtures.indexFiles(Fixtures.seedIndex) {
@@ -511,7 +519,7 @@ struct FormatVersionTests {
             try IndexReader.open(directory: dir)
         } throws: { error in
             guard case .unsupportedVersion(_, let found, let supported) = error as? IndexError else { return false }
-            return found == UInt32(version) && supported == 5
+            return found == UInt32(version) && supported == 6
         }
     }
 }
