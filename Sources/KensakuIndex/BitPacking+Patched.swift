@@ -22,8 +22,8 @@ extension BitPacking {
     static func exceptionPlaceBytes(_ exceptions: Int) -> Int { min(exceptions, exceptionListMax) }
 
     /// Appends the block of ``blockSize`` `values` with the width that makes it smallest,
-    /// counting `exceptionCost` bits more an exception (patching costs time: position blocks
-    /// count 1, doc blocks, decoded in every query's doc loop, 32), ties to the wider.
+    /// counting `exceptionCost` bits more an exception (patching costs time; the postings count
+    /// 1), ties to the wider.
     /// Returns its header (width, exceptions, highWidth), which it writes first unless
     /// `header` is false. `scratch` holds 2 × ``blockSize`` values (the low and the high
     /// parts), so that a block allocates nothing.
