@@ -15,7 +15,7 @@ import CKensakuZ
 /// of every byte before it. Integers are little-endian.
 public enum IndexFormat {
     /// The on-disk format version this build writes and reads.
-    public static let version: UInt32 = 6
+    public static let version: UInt32 = 7
     static let magic: [UInt8] = Array("KNSK".utf8)
     static let endMagic: [UInt8] = Array("KEND".utf8)
     static let headerSize = 12

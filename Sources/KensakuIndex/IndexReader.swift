@@ -198,10 +198,9 @@ public final class IndexReader {
             key.removeAll(keepingCapacity: true)
             var first = true
             while r.offset < end {
-                let shared = try r.varint(max: key.count)
+                let (shared, suffixLength) = try r.keyLengths(maxShared: key.count)
                 if first && shared != 0 { throw r.corrupt("a block's first key shares a prefix") }
                 first = false
-                let suffixLength = try r.varint(max: 1 << 16)
                 key.removeSubrange(shared...)
                 key.append(contentsOf: try r.bytes(suffixLength))
                 let info = TermInfo(docFreq: try r.varint(max: Int(Int32.max)), totalFreq: try r.varint(max: Int.max),
@@ -239,10 +238,10 @@ public final class IndexReader {
         var first = true
         return try key.withUnsafeBufferPointer { (k) throws(IndexError) -> TermInfo? in
             while r.offset < end {
-                let shared = try r.varint(max: termLength)
+                let (shared, suffixLength) = try r.keyLengths(maxShared: termLength)
                 if first && shared != 0 { throw r.corrupt("a block's first key shares a prefix") }
                 first = false
-                let suffix = try r.bytes(try r.varint(max: 1 << 16))
+                let suffix = try r.bytes(suffixLength)
                 termLength = shared + suffix.count
                 if shared < matched { return nil }  // diverges upward where the previous term equalled the key
                 if shared == matched {

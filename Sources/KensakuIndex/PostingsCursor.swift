@@ -19,6 +19,11 @@ public struct PostingsCursor {
     private let restFreq: Int
     private let blocks: Int
     private let skipStart: Int
+    /// Bytes of a skip entry, where its fields start in it, and the masks that keep each
+    /// field's bytes of a 4-byte load (their widths are the term's: see ``PostingsEncoder``).
+    private let skipEntrySize: Int
+    private let skipFieldAt: (docs: Int, positions: Int, start: Int, bounds: Int)
+    private let skipMasks: (lastDoc: UInt32, docs: UInt32, positions: UInt32, start: UInt32)
     private let docsStart: Int
     /// Where the doc blocks end and the positions start: after `docsLen` bytes of doc blocks,
     /// or, for a term of one doc block (which has no `docsLen`), where that block ends.
@@ -77,8 +82,15 @@ public struct PostingsCursor {
         blocks = (docFreq + BitPacking.blockSize - 1) / BitPacking.blockSize
         // One doc block: no docsLen (its end is found by decoding it, below).
         let docsLength = blocks > 1 ? try r.varint(max: bytes.count) : bytes.count
+        // The skip entries' layout: the byte width (1–4) of each of their four offsets.
+        let layout = blocks > 1 ? Int(try r.u8()) : 0
+        let widths = (layout & 3 + 1, layout >> 2 & 3 + 1, layout >> 4 & 3 + 1, layout >> 6 & 3 + 1)
+        func mask(_ width: Int) -> UInt32 { UInt32(truncatingIfNeeded: (UInt64(1) << UInt64(8 * width)) - 1) }
+        skipMasks = (mask(widths.0), mask(widths.1), mask(widths.2), mask(widths.3))
+        skipFieldAt = (widths.0, widths.0 + widths.1, widths.0 + widths.1 + widths.2, widths.0 + widths.1 + widths.2 + widths.3)
+        skipEntrySize = skipFieldAt.bounds + 4
         skipStart = r.offset
-        docsStart = skipStart + (blocks > 1 ? blocks * PostingsEncoder.skipEntrySize : 0)
+        docsStart = skipStart + (blocks > 1 ? blocks * skipEntrySize : 0)
         docsEnd = min(docsStart + docsLength, bytes.count + 1)
         positionsStart = docsEnd
         positionsEnd = bytes.count
@@ -116,18 +128,29 @@ public struct PostingsCursor {
         var minLength: UInt32
     }
 
-    private func skipEntry(_ block: Int) throws(IndexError) -> SkipEntry {
-        var r = ByteReader(bytes, offset: skipStart + block * PostingsEncoder.skipEntrySize, file: file)
-        return SkipEntry(lastDoc: try r.u32(), docsOffset: Int(try r.u32()), positionOffset: Int(try r.u32()),
-                         positionStart: Int(try r.u32()), maxTf: PostingsEncoder.maxTf(try r.u16()), minLength: UInt32(try r.u16()))
+    /// Block `b`'s skip entry (`b < blocks`, `blocks > 1`). Every field is read with a 4-byte
+    /// load, masked to its width: each is followed by at least 4 bytes of the entry (the
+    /// offsets after it and the two u16s), and the entries lie before `docsStart`, within the
+    /// term's bytes (checked at init).
+    private func skipEntry(_ b: Int) throws(IndexError) -> SkipEntry {
+        let at = skipStart + b * skipEntrySize
+        return SkipEntry(lastDoc: skipField(at, skipMasks.lastDoc), docsOffset: Int(skipField(at + skipFieldAt.docs, skipMasks.docs)),
+                         positionOffset: Int(skipField(at + skipFieldAt.positions, skipMasks.positions)),
+                         positionStart: Int(skipField(at + skipFieldAt.start, skipMasks.start)),
+                         maxTf: PostingsEncoder.maxTf(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: at + skipFieldAt.bounds, as: UInt16.self))),
+                         minLength: UInt32(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: at + skipFieldAt.bounds + 2, as: UInt16.self))))
+    }
+
+    @inline(__always)
+    private func skipField(_ at: Int, _ mask: UInt32) -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)) & mask
     }
 
     /// Block `b`'s last doc, the first field of its skip entry (`b < blocks`, `blocks > 1`):
     /// one load, for the binary search of ``seek(_:)`` and wherever only the last doc is read.
-    /// The skip entries lie before `docsStart`, within the term's bytes (checked at init).
     @inline(__always)
     private func skipLastDoc(_ b: Int) -> UInt32 {
-        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: skipStart &+ b &* PostingsEncoder.skipEntrySize, as: UInt32.self))
+        skipField(skipStart &+ b &* skipEntrySize, skipMasks.lastDoc)
     }
 
     @usableFromInline mutating func loadBlock(_ b: Int) throws(IndexError) {
@@ -142,7 +165,7 @@ public struct PostingsCursor {
             blockPositionStart = entry.positionStart
             blockPositionOffset = positionsStart + entry.positionOffset
             guard nextDocsOffset <= docsEnd, blockPositionOffset <= positionsEnd, blockPositionStart <= restFreq else {
-                throw corrupt("skip entry out of range", skipStart + b * PostingsEncoder.skipEntrySize)
+                throw corrupt("skip entry out of range", skipStart + b * skipEntrySize)
             }
         } else {
             blockPositionStart = 0
@@ -293,7 +316,7 @@ public struct PostingsCursor {
         index = blockData.withUnsafeBufferPointer { d in Self.firstIndex(in: d, from: index, to: blockCount, atLeast: target) }
         if index == blockCount {
             // Only a corrupt skip entry gets here: its lastDoc promised a doc ≥ target.
-            throw corrupt("skip data disagrees with the block", skipStart + block * PostingsEncoder.skipEntrySize)
+            throw corrupt("skip data disagrees with the block", skipStart + block * skipEntrySize)
         }
         currentDoc = blockData[index]
         return doc

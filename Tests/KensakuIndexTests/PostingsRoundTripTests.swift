@@ -501,10 +501,10 @@ struct PostingsRoundTripTests {
 
 @Suite("Format version")
 struct FormatVersionTests {
-    @Test("Indexes of older versions (1: varint positions, 2: positional word postings, 3: unpatched doc blocks, 4: varint and bit-packed tails, 5: first positions in the stream) are rejected: rebuild them",
-          arguments: [UInt8(1), 2, 3, 4, 5])
+    @Test("Indexes of older versions (1: varint positions, 2: positional word postings, 3: unpatched doc blocks, 4: varint and bit-packed tails, 5: first positions in the stream, 6: 20-byte skip entries) are rejected: rebuild them",
+          arguments: [UInt8(1), 2, 3, 4, 5, 6])
     func olderVersionsAreRejected(version: UInt8) throws {
-        #expect(IndexFormat.version == 6)
+        #expect(IndexFormat.version == 7)
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for name in Fixtures.indexFiles(Fixtures.seedIndex) {
@@ -519,7 +519,7 @@ struct FormatVersionTests {
             try IndexReader.open(directory: dir)
         } throws: { error in
             guard case .unsupportedVersion(_, let found, let supported) = error as? IndexError else { return false }
-            return found == UInt32(version) && supported == 6
+            return found == UInt32(version) && supported == 7
         }
     }
 }

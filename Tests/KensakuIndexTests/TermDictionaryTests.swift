@@ -50,6 +50,27 @@ struct TermDictionaryTests {
         for probe in probes { #expect(try reader.lookup(probe) == known[probe], "\(probe)") }
     }
 
+    @Test("Keys whose lengths do not fit the one-byte form (a suffix of 16 bytes or more, 15 shared or more) come back by scan and lookup")
+    func longKeys() throws {
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Keyword values are whole keys (folded: lower case here): long ones, sharing long prefixes.
+        let values = ["abcdefghijklmnopqrstuvwxyz-1", "abcdefghijklmnopqrstuvwxyz-2", "abcdefghijklmnopqrstuvwxyz-2x", "short"]
+        let records = values.enumerated().map { ["id": "d\($0.offset)", "title": "題", "body": "本文", "agency": $0.element] }
+        try Fixtures.writeJSONL(records, to: dir + "/c.jsonl")
+        try Fixtures.build(corpus: dir + "/c.jsonl", format: .jsonl, into: dir + "/index")
+        let reader = try IndexReader.open(directory: dir + "/index")
+        var keys: [[UInt8]] = []
+        try reader.scan(from: []) { (key, info) throws(IndexError) in
+            keys.append(key)
+            #expect(try reader.lookup(key) == info)
+            return true
+        }
+        for value in values {
+            #expect(keys.contains { $0.count > 2 && Array($0.dropFirst(2)) == Array(value.utf8) }, "\(value)")
+        }
+    }
+
     @Test("The writer refuses postings that do not follow the previous term's")
     func gapsAreRefused() throws {
         let dir = Fixtures.temporaryDirectory()
