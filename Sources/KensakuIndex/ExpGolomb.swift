@@ -2,16 +2,17 @@
 /// (the doc tail and the position tail: fewer than 128 values, a 128-value block being too
 /// large to fill), in a bit stream read low bits first:
 ///
-///     Tail  := k:5 Code{n} padding to a byte      (the doc tail has two: see PostingsEncoder)
+///     Tail  := k:5 Code{n} padding to a byte      (the doc tail has three lists, their three
+///                                                  orders first: see PostingsEncoder)
 ///     Code  := zeros:z  one:1  bits(q − 2^z, z)  bits(v mod 2^k, k)
 ///              where q = ⌊v / 2^k⌋ + 1 and z = ⌊log2 q⌋ (0 … 32)
 ///
 /// So `v` takes `k + 2z + 1` bits: small values (as `k` fits them) take few, and the odd large
 /// one (a rare term's first position in a doc, 14 bits against in-doc gaps of 3) costs only
 /// twice its extra bits, where a varint spends a whole byte on every value and bit packing
-/// spends the largest width on all. The writer picks, per tail, the `k` that makes it
-/// shortest. On the law corpus this made the postings 2.3 MB smaller than varint position
-/// tails and bit-packed doc tails (`Index/FORMAT.md`).
+/// spends the largest width on all. The writer picks, per list, the `k` that makes it
+/// shortest. On the law corpus this made the postings 2.3 MB smaller (simulated) than varint
+/// position tails and bit-packed doc tails (`Index/FORMAT.md`).
 enum ExpGolomb {
     /// Bits of `v`'s code of order `k`.
     @inline(__always)

@@ -170,7 +170,7 @@ struct PostingsEncoder {
                 for tf in freqs {
                     var last = positions[index]
                     index += 1
-                    for _ in 1..<max(Int(tf), 1) {
+                    for _ in 1..<Int(tf) {  // every doc has a position (tf ≥ 1)
                         let p = positions[index]
                         deltas[written] = p &- last
                         last = p

@@ -11,10 +11,10 @@
 ///
 /// `shared` counts the bytes a key shares with the previous key of its block (0 for a block's
 /// first key); nearly every key's two lengths fit a byte (a bigram key shares up to 7 bytes and
-/// adds up to 8), which saves 0.29 MB on the law corpus against two varints. Offsets are relative to the body. The postings of a block's terms are
-/// contiguous, in key order: the first starts at the block's `postingsOffset` and each of the
-/// others where the one before it ends (not storing each term's offset saves 1.1 MB on the law
-/// corpus). A lookup binary-searches the first keys (mapped, not loaded) and scans one block.
+/// adds up to 8), which saves 0.29 MB on the law corpus against two varints. Offsets are
+/// relative to the body. The postings of a block's terms are contiguous, in key order: the
+/// first starts at the block's `postingsOffset` and each of the others where the one before it
+/// ends (not storing each term's offset saves 1.1 MB on the law corpus). A lookup binary-searches the first keys (mapped, not loaded) and scans one block.
 ///
 /// Blocks of 32 keys: a lookup decodes 16 entries on average, where blocks of 64 made it
 /// decode 28 (a measured 6.4k instructions a lookup, and a query makes about 12). Smaller blocks
