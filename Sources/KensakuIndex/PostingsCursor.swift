@@ -367,6 +367,23 @@ public struct PostingsCursor {
         return (blockData[blockCount - 1], blockData[BitPacking.blockSize..<(BitPacking.blockSize + blockCount)].max() ?? 1, 0)
     }
 
+    /// Moves back to the first doc, as a new cursor over the same postings starts. A cursor
+    /// still in its first doc block (every one of a term in fewer than 128 docs) keeps the
+    /// decoded block and its decoded position block: a search that matches a term again on
+    /// other docs (``Searcher``'s later rounds) reopens it for nothing, where a new cursor
+    /// decodes its doc tail again (税 opens 254 of them a round).
+    /// - Complexity: O(1) in the first doc block, else a block decoded.
+    public mutating func rewind() throws(IndexError) {
+        guard block == 0 else {
+            try loadBlock(0)
+            return
+        }
+        index = 0
+        currentDoc = blockData[0]
+        positionDoc = 0
+        positionUpto = blockPositionStart
+    }
+
     /// The positions of the current doc, appended to `out` (increasing).
     /// - Complexity: O(tf + 128 · position blocks decoded); the position blocks of skipped docs
     ///   are stepped over by their headers, not decoded.

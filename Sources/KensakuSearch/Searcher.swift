@@ -176,6 +176,15 @@ public final class Searcher {
     private var pending: [PendingTerm] = []
     /// Adjacent terms of an AND whose proximity bonus is still to be counted.
     private var pairs: [ProximityPair] = []
+    /// The plans a pending term was last matched with (unsplit), by field and term text:
+    /// `refine` rewinds them and matches again instead of opening every cursor again (税
+    /// opens 254 and decodes each one's doc tail, in each of its rounds).
+    private var refinePlans: [PlanKey: TermMatcher.Plan] = [:]
+
+    struct PlanKey: Hashable {
+        var field: Int
+        var text: String
+    }
 
     /// A positive term whose word alignment or match starts are not counted yet.
     struct PendingTerm {
@@ -224,7 +233,8 @@ public final class Searcher {
         prefixTerms = PrefixTerms()
         pending = []
         pairs = []
-        defer { pending = []; pairs = []; prefixTerms = PrefixTerms() }
+        refinePlans = [:]
+        defer { pending = []; pairs = []; prefixTerms = PrefixTerms(); refinePlans = [:] }
         var explanations: [UInt32: [String]] = [:]
         var highlights: [String] = []
         var result: ScoredDocs
@@ -375,7 +385,7 @@ public final class Searcher {
     /// A term's matches in each of `fields`, literal and (unless exact) number-aware.
     private func matchTerm(_ analyzed: AnalyzedText, fields: [Int], options: SearchOptions, lazyAlignment: Bool,
                            collectStarts: Bool, within: [UInt32]? = nil, budget: CursorBudget,
-                           eagerWhenFew: Bool = false) throws -> [FieldMatches] {
+                           eagerWhenFew: Bool = false, reusePlans: Bool = false) throws -> [FieldMatches] {
         let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget,
                                   prefixTerms: prefixTerms)
         let pieces = options.exact ? nil : NumberPieces(analyzed)
@@ -383,8 +393,16 @@ public final class Searcher {
         // dictionary cache), and where a field's matching splits between the threads.
         var plans: [FieldPlan] = []
         plans.reserveCapacity(fields.count)
+        // With `reusePlans`, the plans of an unsplit match are kept for `refine`, which takes
+        // them back (matching `within` docs).
         for field in fields {
-            let plan = try matcher.plan(analyzed, field: field)
+            var plan: TermMatcher.Plan?
+            if reusePlans && within != nil, var kept = refinePlans.removeValue(forKey: PlanKey(field: field, text: analyzed.text.string)) {
+                try kept.rewind()
+                plan = kept
+            } else {
+                plan = try matcher.plan(analyzed, field: field)
+            }
             let numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }
             let lazyAlignment = lazyAlignment && !(eagerWhenFew && plan.map(TermMatcher.alignsEagerly) ?? false)
             // Split when the literal or the number-aware match has many candidates.
@@ -416,7 +434,13 @@ public final class Searcher {
         guard plans.contains(where: { $0.split != nil }) else {
             var perField: [FieldMatches] = []
             perField.reserveCapacity(plans.count)
-            for i in plans.indices { perField.append(try match(&plans[i], range: nil)) }
+            for i in plans.indices {
+                perField.append(try match(&plans[i], range: nil))
+                if reusePlans, let plan = plans[i].plan {
+                    plans[i].plan = nil  // (moved: its cursors' buffers stay uniquely referenced)
+                    refinePlans[PlanKey(field: plans[i].field, text: analyzed.text.string)] = plan
+                }
+            }
             return perField
         }
         // The parts of the split fields (each thread on its own copy of the plans), then the
@@ -527,7 +551,8 @@ public final class Searcher {
         let proximity = options.proximity && positive
         // (A term with a proximity bonus to count is matched again anyway: its alignment waits.)
         var perField = try matchTerm(analyzed, fields: fields, options: options, lazyAlignment: lazy,
-                                     collectStarts: proximity && !lazy, budget: budget, eagerWhenFew: !proximity)
+                                     collectStarts: proximity && !lazy, budget: budget, eagerWhenFew: !proximity,
+                                     reusePlans: lazy && positive)
         var union = ScoredDocs()
         let matched = perField.filter { !$0.docs.isEmpty }
         if matched.count == 1 {
@@ -733,7 +758,7 @@ public final class Searcher {
                 let perField = try term.kept.map { (kept) throws(IndexError) in
                     try kept.map { (m) throws(IndexError) in try m.kept(within: docs, boundaries: index.docs, collectStarts: term.proximity) }
                 } ?? matchTerm(term.analyzed, fields: term.fields, options: options, lazyAlignment: false,
-                               collectStarts: term.proximity, within: docs, budget: CursorBudget())
+                               collectStarts: term.proximity, within: docs, budget: CursorBudget(), reusePlans: true)
                 if term.proximity { starts[t] = Self.taggedStarts(perField, docs: docs) }
                 for pendingField in term.alignment {
                     guard let matches = perField.first(where: { $0.field == pendingField.field }) else { continue }

@@ -301,6 +301,16 @@ struct TermMatcher {
 
         /// More than one source: a doc holding them all matches only where their positions line up.
         var positionsNeeded: Bool { sources.count > 1 }
+
+        /// Moves every cursor back to its first doc (``PostingsCursor/rewind()``), so that the
+        /// plan matches again as a new one would.
+        mutating func rewind() throws(IndexError) {
+            for s in sources.indices {
+                for c in sources[s].cursors.indices { try sources[s].cursors[c].rewind() }
+            }
+            startsValid = false
+            startCount = 0
+        }
     }
 
     /// Opens the cursors for `analyzed` in `field`; nil when the term cannot match there.
@@ -379,6 +389,7 @@ struct TermMatcher {
             // Walk the cursors in place (a copy would copy its block buffers on first decode).
             var cursors = plan.sources[0].cursors
             plan.sources[0].cursors = []
+            defer { plan.sources[0].cursors = cursors }  // (a plan may be rewound and matched again)
             for i in cursors.indices {
                 if lower > 0 { try cursors[i].seek(lower) }
                 while cursors[i].doc < upper {
@@ -410,6 +421,7 @@ struct TermMatcher {
         if plan.sources.count == 1 && plan.sources[0].cursors.count == 1 && within == nil && !collectStarts && countsOnly {
             var cursor = plan.sources[0].cursors[0]
             plan.sources[0].cursors = []  // the cursor's block buffers stay uniquely referenced
+            defer { plan.sources[0].cursors = [cursor] }
             result.docs.reserveCapacity(cursor.docFreq)
             result.frequencies.reserveCapacity(cursor.docFreq)
             if lower > 0 { try cursor.seek(lower) }
@@ -529,6 +541,7 @@ struct TermMatcher {
         // Walk the cursors in place (a copy would copy its block buffers on first decode).
         var cursors = plan.sources[0].cursors
         plan.sources[0].cursors = []
+        defer { plan.sources[0].cursors = cursors }
         /// The first index ≥ `from` of `within` whose doc is ≥ `doc`.
         func lowerBound(_ doc: UInt32, from: Int) -> Int {
             within.withUnsafeBufferPointer { PostingsCursor.firstIndex(in: $0, from: from, to: $0.count, atLeast: doc) }

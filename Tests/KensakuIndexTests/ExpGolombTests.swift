@@ -52,6 +52,44 @@ struct ExpGolombTests {
         #expect(decoded.end == bytes.count)
     }
 
+    /// `count` codes read at once (``ExpGolomb/Reader/read(_:k:into:)``), after the order.
+    static func decodeBulk(_ bytes: [UInt8], count: Int) -> (values: [UInt32], end: Int)? {
+        bytes.withUnsafeBytes { raw -> ([UInt32], Int)? in
+            guard let base = raw.baseAddress else { return nil }
+            var reader = ExpGolomb.Reader(base, at: 0, end: raw.count)
+            guard let k = reader.read(bits: 5) else { return nil }
+            var values = [UInt32](repeating: 0, count: count)
+            let ok = values.withUnsafeMutableBufferPointer { reader.read(count, k: Int(k), into: $0.baseAddress!) }
+            return ok ? (values, reader.endOffset) : nil
+        }
+    }
+
+    @Test("Codes read at once read as they do one by one: small ones in registers, long ones and the last bytes the slow way",
+          arguments: [0, 1, 3, 7, 12, 20, 31])
+    func bulkRead(k: Int) throws {
+        var g = SeededGenerator(seed: UInt64(k) &* 7_919 &+ 11)
+        for round in 0..<40 {
+            // Mostly values the order suits, some far larger (codes longer than the buffer).
+            let n = Int.random(in: 0...300, using: &g)
+            let values = (0..<n).map { _ -> UInt32 in
+                if Int.random(in: 0..<10, using: &g) == 0 {
+                    return UInt32(truncatingIfNeeded: UInt64.random(in: 0...UInt64.max, using: &g) & BitPacking.mask(Int.random(in: 0...32, using: &g)))
+                }
+                return UInt32.random(in: 0...UInt32(min(UInt64(UInt32.max), (UInt64(1) << UInt64(k)) * 3)), using: &g)
+            }
+            let bytes = Self.encode(values, k: k)
+            let bulk = try #require(Self.decodeBulk(bytes, count: n), "round \(round)")
+            #expect(bulk.values == values)
+            #expect(bulk.end == bytes.count)
+            // Any cut through the last code fails, never traps.
+            if n > 0, let last = values.last {
+                let cut = (5 + values.dropLast().reduce(0) { $0 + ExpGolomb.bitCount($1, k: k) }) / 8
+                let short = Array(bytes[0..<max(cut, bytes.count - (ExpGolomb.bitCount(last, k: k) + 7) / 8)])
+                if short.count < bytes.count { #expect(Self.decodeBulk(short, count: n) == nil) }
+            }
+        }
+    }
+
     @Test("The best order is the one that codes the values in the fewest bits")
     func bestOrder() {
         #expect(ExpGolomb.bestOrder([UInt32]()).k == 0)

@@ -116,6 +116,45 @@ struct PostingsRoundTripTests {
 
     static let docCounts = [1, 127, 128, 129, 1000, 5000]
 
+    @Test("rewind() starts over as a new cursor would, wherever the cursor stopped", arguments: docCounts, Shape.allCases)
+    func rewindStartsOver(docCount: Int, shape: Shape) throws {
+        let p = Self.makePostings(docCount: docCount, shape: shape, seed: 5)
+        var g = SeededGenerator(seed: UInt64(docCount) &+ 17)
+        try Self.withCursor(p) { cursor in
+            for round in 0..<4 {
+                // Seek to a few docs (reading positions of some), then rewind; the last round
+                // runs the cursor out first.
+                var target: UInt32 = 0
+                for _ in 0..<3 where round < 3 {
+                    target += UInt32.random(in: 0...UInt32(p.documentCount / 3 + 1), using: &g)
+                    try cursor.seek(target)
+                    if cursor.doc != PostingsCursor.exhausted {
+                        var positions: [UInt32] = []
+                        try cursor.positions(into: &positions)
+                        #expect(positions[...] == p.positions(ofDocAt: p.firstIndex(atLeast: target)))
+                    }
+                }
+                if round == 3 { while cursor.doc != PostingsCursor.exhausted { try cursor.next() } }
+                try cursor.rewind()
+                // Then every doc again, with positions, from the start.
+                var positions: [UInt32] = []
+                for i in 0..<docCount {
+                    #expect(cursor.doc == p.docs[i])
+                    #expect(cursor.frequency == Int(p.freqs[i]))
+                    if i % 3 == round % 3 {
+                        positions.removeAll()
+                        try cursor.positions(into: &positions)
+                        #expect(positions[...] == p.positions(ofDocAt: i), "round \(round), doc \(i)")
+                    }
+                    try cursor.next()
+                }
+                #expect(cursor.doc == PostingsCursor.exhausted)
+                try cursor.rewind()
+                #expect(cursor.doc == p.docs[0])
+            }
+        }
+    }
+
     @Test("next() visits every doc with its frequency and positions", arguments: docCounts, Shape.allCases)
     func nextReadsEverything(docCount: Int, shape: Shape) throws {
         let p = Self.makePostings(docCount: docCount, shape: shape, seed: 1)

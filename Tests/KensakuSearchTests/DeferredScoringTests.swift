@@ -16,6 +16,9 @@ struct DeferredScoringTests {
         "婦人相談所", "相談所", "人身取引 被害者", "人身取引 被害者 保護", "外国人 在留", "\"人身取引対策\"",
         "被害者 OR 相談", "(人身取引 被害者) OR 旅券", "人身取引 -(-被害者)", "人身取引 -旅券", "ministry:法務省 在留",
         "第二十五条", "平成二十三年 人身取引", "児童 売春 防止", "査証", "取締り 強化 -警察庁",
+        // One character (a union of many grams, matched again round after round by the same
+        // rewound plan), twice in one query (one kept plan serves both), and beside another.
+        "人", "人 人", "者 OR 人", "保護 保",
     ])
     func deferredEqualsEager(query: String) throws {
         for (limit, offset) in [(1, 0), (3, 0), (10, 0), (5, 5), (1_000, 0)] {
