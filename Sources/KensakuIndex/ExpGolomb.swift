@@ -118,6 +118,17 @@ enum ExpGolomb {
             return v
         }
 
+        /// The value of the code at the bottom of `buffer`: `z` zeros (its trailing zeros), a
+        /// one, q − 2^z in z bits, then v mod 2^k (`lowMask` = 2^k − 1); its value fits in 32
+        /// bits (z + 1 + k ≤ 32).
+        @inline(__always)
+        private static func value(_ buffer: UInt64, z: UInt64, k: UInt64, lowMask: UInt64) -> UInt32 {
+            let rest = (buffer &>> (z &+ 1)) & ((1 &<< z) &- 1)
+            let high = ((1 &<< z) | rest) &- 1
+            let low = (buffer &>> (2 &* z &+ 1)) & lowMask
+            return UInt32(truncatingIfNeeded: high &<< k | low)
+        }
+
         /// The next code of order `k` (0 … 31).
         @inline(__always)
         mutating func read(k: Int) -> UInt32? {
@@ -126,12 +137,10 @@ enum ExpGolomb {
             let total = 2 &* z &+ 1 &+ k
             if total <= count && z &+ 1 &+ k <= 32 {
                 // The whole code is buffered and its value fits in 32 bits (nearly always).
-                let rest = (accumulator &>> UInt64(z &+ 1)) & ((1 &<< UInt64(z)) &- 1)
-                let high = ((1 &<< UInt64(z)) | rest) &- 1
-                let low = (accumulator &>> UInt64(2 &* z &+ 1)) & ((1 &<< UInt64(k)) &- 1)
+                let v = Self.value(accumulator, z: UInt64(z), k: UInt64(k), lowMask: (1 &<< UInt64(k)) &- 1)
                 accumulator = total == 64 ? 0 : accumulator &>> UInt64(total)
                 count &-= total
-                return UInt32(truncatingIfNeeded: high &<< UInt64(k) | low)
+                return v
             }
             guard z < count, z <= 32 else { return nil }
             accumulator >>= UInt64(z + 1)
@@ -165,10 +174,7 @@ enum ExpGolomb {
                 let z = UInt64(truncatingIfNeeded: acc.trailingZeroBitCount)  // 64 when no one is buffered
                 let total = 2 &* z &+ 1 &+ k64
                 guard total <= bits && z &+ 1 &+ k64 <= 32 else { break }
-                let rest = (acc &>> (z &+ 1)) & ((1 &<< z) &- 1)
-                let high = ((1 &<< z) | rest) &- 1
-                let low = (acc &>> (2 &* z &+ 1)) & lowMask
-                out[i] = UInt32(truncatingIfNeeded: high &<< k64 | low)
+                out[i] = Self.value(acc, z: z, k: k64, lowMask: lowMask)
                 acc &>>= total  // total ≤ 63
                 bits &-= total
                 i &+= 1

@@ -419,13 +419,15 @@ struct TermMatcher {
 
         // One bigram (a two-character term): its postings are the matches, walked in order.
         if plan.sources.count == 1 && plan.sources[0].cursors.count == 1 && within == nil && !collectStarts && countsOnly {
-            var cursor = plan.sources[0].cursors[0]
-            plan.sources[0].cursors = []  // the cursor's block buffers stay uniquely referenced
-            defer { plan.sources[0].cursors = [cursor] }
-            result.docs.reserveCapacity(cursor.docFreq)
-            result.frequencies.reserveCapacity(cursor.docFreq)
-            if lower > 0 { try cursor.seek(lower) }
-            try cursor.drain(below: upper, docs: &result.docs, frequencies: &result.frequencies)
+            // Walked in place, as the lone character's are (its block buffers stay uniquely
+            // referenced), and put back without a new array.
+            var cursors = plan.sources[0].cursors
+            plan.sources[0].cursors = []
+            defer { plan.sources[0].cursors = cursors }
+            result.docs.reserveCapacity(cursors[0].docFreq)
+            result.frequencies.reserveCapacity(cursors[0].docFreq)
+            if lower > 0 { try cursors[0].seek(lower) }
+            try cursors[0].drain(below: upper, docs: &result.docs, frequencies: &result.frequencies)
             result.aligned = Array(repeating: 0, count: result.docs.count)
             return result
         }
