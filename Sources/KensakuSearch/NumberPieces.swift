@@ -10,6 +10,8 @@ struct NumberPieces {
     }
 
     var pieces: [Piece]
+    /// The numbers that became number pieces, in order.
+    var numbers: [NumberToken]
 
     /// Nil when the term has no number.
     init?(_ analyzed: AnalyzedText) {
@@ -31,20 +33,47 @@ struct NumberPieces {
         if case .text(let t) = pieces.first, t.allSatisfy({ $0 == 0x20 }) { pieces.removeFirst() }
         if case .text(let t) = pieces.last, t.allSatisfy({ $0 == 0x20 }) { pieces.removeLast() }
         self.pieces = pieces
+        numbers = chosen
     }
 
     /// The normalized ranges of `units` where the pieces match in a row, numbers by value
     /// whatever their written form (`numbers` are the text's recognized numbers).
-    /// - Complexity: O(n · text piece length).
+    ///
+    /// Only the positions where the first piece can begin are tried (its first character, or a
+    /// number of its value): trying every position, with two arrays each, took 67 M
+    /// instructions for the 10 snippets of 三十日以内 on laws2013.
+    /// - Complexity: O(n + tries · text piece length).
     func matches(in units: [UInt16], numbers: [NumberToken]) -> [Range<Int>] {
+        guard let first = pieces.first else { return [] }
         var byStart: [Int: [(end: Int, value: String)]] = [:]
         for n in numbers { byStart[Int(n.start), default: []].append((Int(n.end), n.value)) }
+        // Where a first number piece can begin, increasing.
+        var numberStarts: [Int] = []
+        if case .number(let value) = first {
+            numberStarts = numbers.filter { $0.value == value }.map { Int($0.start) }.sorted()
+        }
         var result: [Range<Int>] = []
+        var ends: [Int] = []
+        var next: [Int] = []
+        var k = 0  // the next of `numberStarts`
         var p = 0
         while p < units.count {
-            var ends = [p]
+            switch first {
+            case .text(let t):
+                guard let c = t.first else { return [] }
+                guard units[p] == c else {
+                    p += 1
+                    continue
+                }
+            case .number:
+                while k < numberStarts.count && numberStarts[k] < p { k += 1 }
+                guard k < numberStarts.count else { return result }
+                p = numberStarts[k]
+            }
+            ends.removeAll(keepingCapacity: true)
+            ends.append(p)
             for piece in pieces {
-                var next: [Int] = []
+                next.removeAll(keepingCapacity: true)
                 for e in ends {
                     switch piece {
                     case .text(let t):
@@ -53,7 +82,7 @@ struct NumberPieces {
                         for n in byStart[e] ?? [] where n.value == value { next.append(n.end) }
                     }
                 }
-                ends = next
+                swap(&ends, &next)
                 if ends.isEmpty { break }
             }
             if let end = ends.max() {

@@ -389,6 +389,11 @@ public final class Searcher {
         let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget,
                                   prefixTerms: prefixTerms)
         let pieces = options.exact ? nil : NumberPieces(analyzed)
+        // A number-aware match that covers the literal one (第二十五条: 第 + 25 in any form + 条)
+        // finds every doc and occurrence: with alignment pending, the literal text is matched
+        // only later, by `refine`, on the docs that can reach the top k.
+        let literalCovered = lazyAlignment && within == nil && !options.wordsOnly
+            && pieces.map { TermMatcher.numberAwareCoversLiteral($0, analyzed) } == true
         // Every field's plans first (on this thread: planning reads the search's shared
         // dictionary cache), and where a field's matching splits between the threads.
         var plans: [FieldPlan] = []
@@ -405,15 +410,17 @@ public final class Searcher {
             }
             let numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }
             let lazyAlignment = lazyAlignment && !(eagerWhenFew && plan.map(TermMatcher.alignsEagerly) ?? false)
+            let literalWaits = literalCovered && lazyAlignment && numberPlan != nil && plan?.alignable == true
             // Split when the literal or the number-aware match has many candidates.
             var split: UInt32?
             if within == nil, options.threads > 1, index.averageLength(field: field) >= Double(options.splitMinimumFieldLength) {
-                if let plan { split = try TermMatcher.splitDoc(plan, minimumCandidates: options.splitMinimumCandidates) }
+                if let plan, !literalWaits { split = try TermMatcher.splitDoc(plan, minimumCandidates: options.splitMinimumCandidates) }
                 if split == nil, let numberPlan {
                     split = try TermMatcher.splitDoc(numberPlan, minimumCandidates: options.splitMinimumCandidates)
                 }
             }
-            plans.append(FieldPlan(field: field, plan: plan, numberPlan: numberPlan, lazyAlignment: lazyAlignment, split: split))
+            plans.append(FieldPlan(field: field, plan: plan, numberPlan: numberPlan, lazyAlignment: lazyAlignment,
+                                   literalWaits: literalWaits, split: split))
         }
         /// Matches a field's plans over `range` (or `within`). Plans are matched in place (a
         /// copy would copy every cursor's buffers when it first moves): `fieldPlan` is the
@@ -422,7 +429,10 @@ public final class Searcher {
             let field = fieldPlan.field
             // Without a plan the text cannot match.
             var matches = FieldMatches(field: field)
-            if fieldPlan.plan != nil {
+            if fieldPlan.literalWaits {
+                // (Every literal match is a number-aware one: its alignment is what waits.)
+                matches.alignmentPending = true
+            } else if fieldPlan.plan != nil {
                 matches = try matcher.match(analyzed, field: field, lazyAlignment: fieldPlan.lazyAlignment, within: within,
                                             plan: &fieldPlan.plan!, range: range)
             }
@@ -481,6 +491,8 @@ public final class Searcher {
         var plan: TermMatcher.Plan?
         var numberPlan: TermMatcher.NumberPlan?
         var lazyAlignment: Bool
+        /// The literal match is covered by the number-aware one and left to `refine`.
+        var literalWaits: Bool
         var split: UInt32?
     }
 

@@ -68,6 +68,19 @@ extension TermMatcher {
         return infos
     }
 
+    /// Whether every match of the term's literal text is a number-aware match too, with at
+    /// least as many occurrences in each doc: when each of its number pieces is a number that
+    /// every occurrence of the text makes (``enclosedNumbers(_:from:to:)``: the same value and
+    /// length at the same offset), and its text pieces are the text between them. Then the
+    /// literal match adds no doc and no occurrence to the number-aware one (their union takes
+    /// the larger count), only word alignment, which a search with alignment pending counts
+    /// later for the docs that can reach its top k.
+    static func numberAwareCoversLiteral(_ pieces: NumberPieces, _ analyzed: AnalyzedText) -> Bool {
+        guard let first = analyzed.grams.first, let last = analyzed.grams.last else { return false }
+        let enclosed = enclosedNumbers(analyzed, from: Int(first.start), to: Int(last.end))
+        return pieces.numbers.allSatisfy { number in enclosed.contains { $0.start == number.start && $0.end == number.end } }
+    }
+
     /// The cursors of a number-aware match (see ``match(_:field:within:range:)``).
     struct NumberPlan {
         /// Per piece: its sources (text), or one source over every written form (number).

@@ -177,3 +177,71 @@ struct NumberOracleTests {
         #expect(searcher.index.numbersWhole)
     }
 }
+
+/// A term whose numbers are all enclosed in it (第二十五条: 第 + 25 + 条) is matched by the
+/// number-aware plan alone at first: every literal match is a number-aware one. Its literal
+/// matches, needed only for word alignment, wait for `refine`. Ranking must not change: the
+/// same hits, order and scores as `--explain`, which matches the literal text eagerly.
+@Suite("A number-aware match that covers the literal one")
+struct CoveredLiteralTests {
+    @Test("Which terms are covered")
+    func covered() throws {
+        let analyzer = try Analyzer()
+        func covers(_ text: String) -> Bool {
+            let analyzed = analyzer.analyze(text)
+            return NumberPieces(analyzed).map { TermMatcher.numberAwareCoversLiteral($0, analyzed) } ?? false
+        }
+        #expect(covers("第二十五条") && covers("第25条") && covers("同三項") && covers("第百二十条の"))
+        // A number at an end of the term can be part of a longer one in a document (百二十五条
+        // holds 二十五条, but its number is 125); an era year spans the era name.
+        #expect(!covers("二十五条") && !covers("第二十五") && !covers("平成二十三年") && !covers("規定"))
+    }
+
+    @Test("Covered terms rank as when matched eagerly", arguments: ["第二十五条", "第25条", "同三項", "第十条", "二十五条", "平成二十三年"])
+    func ranksAsEager(query: String) throws {
+        var rng = SeededGenerator(seed: 0x434F_5645)
+        let forms = ["第二十五条", "第25条", "第２５条", "第弐拾五条", "第二五条", "同三項", "同3項", "第十条", "第10条", "百二十五条",
+                     "平成二十三年", "平成23年", "2011年", "規定", "の", "に", "。", "第", "条", "五", "十"]
+        var records: [[String: String]] = []
+        for d in 0..<150 {
+            let body = (0..<Int.random(in: 5...80, using: &rng)).map { _ in forms.randomElement(using: &rng)! }.joined()
+            records.append(["id": "d\(d)", "title": forms.randomElement(using: &rng)!, "body": body])
+        }
+        let (searcher, dir) = try SearchFixtures.searcher(records: records, name: "covered")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (limit, words) in [(1, false), (5, false), (20, false), (1_000, false), (10, true)] {
+            for threads in [1, 2] {
+                var lazy = SearchOptions()
+                lazy.limit = limit
+                lazy.wordsOnly = words
+                lazy.threads = threads
+                lazy.splitMinimumCandidates = 2
+                lazy.splitMinimumFieldLength = 0
+                lazy.allIDs = true
+                var eager = lazy
+                eager.explain = true
+                let a = try searcher.search(query, options: lazy)
+                let b = try searcher.search(query, options: eager)
+                #expect(a.total == b.total && a.allDocs == b.allDocs, "\(query)")
+                #expect(a.hits.count == b.hits.count && a.total > 0, "\(query)")
+                for (x, y) in zip(a.hits, b.hits) {
+                    #expect(abs(x.score - y.score) < 1e-9, "\(query): \(x.id) \(x.score) vs \(y.score)")
+                }
+                // The same docs in the same order, but for docs of equal scores: the two paths
+                // add the same parts in another order, so a tie can differ in its last bit (and
+                // its doc-order tie break with it). The last group may be cut by the limit.
+                func grouped(_ hits: [Hit]) -> [[String]] {
+                    var groups: [[String]] = []
+                    var previous = Double.infinity
+                    for hit in hits {
+                        if previous - hit.score > 1e-9 { groups.append([]) }
+                        groups[groups.count - 1].append(hit.id)
+                        previous = hit.score
+                    }
+                    return groups.dropLast().map { $0.sorted() }
+                }
+                #expect(grouped(a.hits) == grouped(b.hits), "\(query) limit \(limit) words \(words) threads \(threads)")
+            }
+        }
+    }
+}
