@@ -42,15 +42,27 @@ struct NumberPieces {
     /// Only the positions where the first piece can begin are tried (its first character, or a
     /// number of its value): trying every position, with two arrays each, took 67 M
     /// instructions for the 10 snippets of 三十日以内 on laws2013.
-    /// - Complexity: O(n + tries · text piece length).
+    /// - Complexity: O(n + numbers + tries · (text piece length + log numbers)).
     func matches(in units: [UInt16], numbers: [NumberToken]) -> [Range<Int>] {
         guard let first = pieces.first else { return [] }
-        var byStart: [Int: [(end: Int, value: String)]] = [:]
-        for n in numbers { byStart[Int(n.start), default: []].append((Int(n.end), n.value)) }
+        // By start (the recognizer gives them in text order), found by binary search: a long
+        // law has thousands, and a dictionary of them cost more than the matching.
+        let numbers = TermMatcher.isSorted(numbers, by: { UInt32(bitPattern: $0.start) }) ? numbers : numbers.sorted { $0.start < $1.start }
+        /// The numbers that start at `e`.
+        func starting(at e: Int) -> ArraySlice<NumberToken> {
+            var lo = 0, hi = numbers.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if Int(numbers[mid].start) < e { lo = mid + 1 } else { hi = mid }
+            }
+            var end = lo
+            while end < numbers.count && Int(numbers[end].start) == e { end += 1 }
+            return numbers[lo..<end]
+        }
         // Where a first number piece can begin, increasing.
         var numberStarts: [Int] = []
         if case .number(let value) = first {
-            numberStarts = numbers.filter { $0.value == value }.map { Int($0.start) }.sorted()
+            numberStarts = numbers.filter { $0.value == value }.map { Int($0.start) }
         }
         var result: [Range<Int>] = []
         var ends: [Int] = []
@@ -79,7 +91,7 @@ struct NumberPieces {
                     case .text(let t):
                         if e + t.count <= units.count && units[e..<(e + t.count)].elementsEqual(t) { next.append(e + t.count) }
                     case .number(let value):
-                        for n in byStart[e] ?? [] where n.value == value { next.append(n.end) }
+                        for n in starting(at: e) where n.value == value { next.append(Int(n.end)) }
                     }
                 }
                 swap(&ends, &next)
