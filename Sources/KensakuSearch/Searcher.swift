@@ -391,8 +391,9 @@ public final class Searcher {
         let pieces = options.exact ? nil : NumberPieces(analyzed)
         // A number-aware match that covers the literal one (第二十五条: 第 + 25 in any form + 条)
         // finds every doc and occurrence: with alignment pending, the literal text is matched
-        // only later, by `refine`, on the docs that can reach the top k.
-        let literalCovered = lazyAlignment && within == nil && !options.wordsOnly
+        // only later, by `refine`, on the docs that can reach the top k. (Not in an index whose
+        // build cut a text inside a number: a doc's number there may be split.)
+        let literalCovered = lazyAlignment && within == nil && !options.wordsOnly && index.numbersWhole
             && pieces.map { TermMatcher.numberAwareCoversLiteral($0, analyzed) } == true
         // Every field's plans first (on this thread: planning reads the search's shared
         // dictionary cache), and where a field's matching splits between the threads.
