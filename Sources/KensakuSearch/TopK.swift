@@ -14,8 +14,16 @@ enum TopK {
         }.map { among[$0] }
     }
 
-    /// The best `count` of entries `0..<n` scored by `score` (ties: lower index first), best
-    /// first. The heap lives in a temporary buffer, and an entry below the heap's worst score
+    /// What a score ranks by: the cell of a grid of 2⁻³² that holds it, so that two scores that
+    /// differ only by rounding tie (and the lower index goes first). A search adds the same parts in
+    /// another order when it counts word alignment late (`refine`) than when it counts it at
+    /// once (`--explain`): without the grid, two docs of equal scores could swap places
+    /// between the two. (Two equal scores straddle a grid line with a chance of about 10⁻⁶.)
+    @inline(__always)
+    static func rank(_ score: Double) -> Double { (score * 0x1p32).rounded(.down) }
+
+    /// The best `count` of entries `0..<n` scored by `score` (ties, by ``rank(_:)``: lower
+    /// index first), best first. The heap lives in a temporary buffer, and an entry below the heap's worst score
     /// costs one comparison: a refine round selects among thousands of docs (a two-character
     /// term's), where a heap in an array cost 15 instructions an entry in bounds and
     /// uniqueness checks.
@@ -26,7 +34,10 @@ enum TopK {
         // `a` is worse than `b`.
         @inline(__always) func worse(_ a: Int, _ b: Int) -> Bool {
             let sa = score(a), sb = score(b)
-            return sa != sb ? sa < sb : a > b
+            // Scores 2⁻³² apart or more are in different cells of the grid, in the same order.
+            if (sa - sb).magnitude >= 0x1p-32 { return sa < sb }
+            let ra = rank(sa), rb = rank(sb)
+            return ra != rb ? ra < rb : a > b
         }
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { heap in
             let h = heap.baseAddress!
@@ -58,13 +69,14 @@ enum TopK {
             }
             // Once the heap is full, its worst score: a score below it cannot get in, whatever
             // its index (NaN compares false and takes the full test).
-            var floor = score(h[0])
+            // (Less 2⁻³²: a score just below it may rank alike and win on its index.)
+            var floor = score(h[0]) - 0x1p-32
             while i < n {
                 let s = score(i)
                 if !(s < floor) && worse(h[0], i) {
                     h[0] = i
                     siftDown()
-                    floor = score(h[0])
+                    floor = score(h[0]) - 0x1p-32
                 }
                 i &+= 1
             }

@@ -223,24 +223,13 @@ struct CoveredLiteralTests {
                 let a = try searcher.search(query, options: lazy)
                 let b = try searcher.search(query, options: eager)
                 #expect(a.total == b.total && a.allDocs == b.allDocs, "\(query)")
-                #expect(a.hits.count == b.hits.count && a.total > 0, "\(query)")
+                #expect(a.total > 0, "\(query)")
+                // The same order, ties included (`TopK.rank`: the two paths add the same parts
+                // in another order, which can change a tie's last bit).
+                #expect(a.hits.map(\.id) == b.hits.map(\.id), "\(query) limit \(limit) words \(words) threads \(threads)")
                 for (x, y) in zip(a.hits, b.hits) {
                     #expect(abs(x.score - y.score) < 1e-9, "\(query): \(x.id) \(x.score) vs \(y.score)")
                 }
-                // The same docs in the same order, but for docs of equal scores: the two paths
-                // add the same parts in another order, so a tie can differ in its last bit (and
-                // its doc-order tie break with it). The last group may be cut by the limit.
-                func grouped(_ hits: [Hit]) -> [[String]] {
-                    var groups: [[String]] = []
-                    var previous = Double.infinity
-                    for hit in hits {
-                        if previous - hit.score > 1e-9 { groups.append([]) }
-                        groups[groups.count - 1].append(hit.id)
-                        previous = hit.score
-                    }
-                    return groups.dropLast().map { $0.sorted() }
-                }
-                #expect(grouped(a.hits) == grouped(b.hits), "\(query) limit \(limit) words \(words) threads \(threads)")
             }
         }
     }

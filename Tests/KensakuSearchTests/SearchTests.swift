@@ -125,6 +125,15 @@ struct SearchTests {
 
 @Suite("Search internals")
 struct SearchInternalsTests {
+    @Test("Scores that differ only by rounding tie, and the lower index goes first")
+    func roundingTies() {
+        let x = 7.0 / 3.0
+        #expect(TopK.select([x, x.nextUp, x.nextDown], count: 3) == [0, 1, 2])
+        #expect(TopK.select([x, x + 1e-6, x - 1e-6], count: 3) == [1, 0, 2])
+        #expect(TopK.select([x.nextDown, 0.5, x], among: [0, 1, 2], count: 1) == [0])
+        #expect(TopK.select([-x, (-x).nextUp, -.infinity, .infinity], count: 4) == [3, 0, 1, 2])
+    }
+
     @Test("Top-k selection equals a full sort", arguments: [0, 1, 3, 10, 50, 200])
     func topK(k: Int) {
         for seed in 0..<20 as Range<UInt64> {
