@@ -15,18 +15,18 @@ enum TopK {
     }
 
     /// What a score ranks by: the cell of a grid of 2⁻³² that holds it, so that two scores that
-    /// differ only by rounding tie (and the lower index goes first). A search adds the same parts in
-    /// another order when it counts word alignment late (`refine`) than when it counts it at
-    /// once (`--explain`): without the grid, two docs of equal scores could swap places
+    /// differ only by rounding tie (and the lower index goes first). A search that counts word
+    /// alignment late (`refine`) adds the same parts in a different order from one that counts
+    /// it at once (`--explain`): without the grid, two docs of equal scores could swap places
     /// between the two. (Two equal scores straddle a grid line with a chance of about 10⁻⁶.)
     @inline(__always)
     static func rank(_ score: Double) -> Double { (score * 0x1p32).rounded(.down) }
 
     /// The best `count` of entries `0..<n` scored by `score` (ties, by ``rank(_:)``: lower
-    /// index first), best first. The heap lives in a temporary buffer, and an entry below the heap's worst score
-    /// costs one comparison: a refine round selects among thousands of docs (a two-character
-    /// term's), where a heap in an array cost 15 instructions an entry in bounds and
-    /// uniqueness checks.
+    /// index first), best first. The heap lives in a temporary buffer, and an entry below the
+    /// heap's worst score costs one comparison: a refine round selects among thousands of docs
+    /// (a two-character term's), where a heap in an array cost 15 instructions an entry in
+    /// bounds and uniqueness checks.
     @inline(__always)
     static func select(count: Int, n: Int, score: (Int) -> Double) -> [Int] {
         guard count > 0, n > 0 else { return [] }
@@ -34,8 +34,9 @@ enum TopK {
         // `a` is worse than `b`.
         @inline(__always) func worse(_ a: Int, _ b: Int) -> Bool {
             let sa = score(a), sb = score(b)
-            // Scores 2⁻³² apart or more are in different cells of the grid, in the same order.
-            if (sa - sb).magnitude >= 0x1p-32 { return sa < sb }
+            // Scores 2⁻³¹ apart or more (whatever the subtraction rounds) are in different cells
+            // of the grid, in the same order.
+            if (sa - sb).magnitude >= 0x1p-31 { return sa < sb }
             let ra = rank(sa), rb = rank(sb)
             return ra != rb ? ra < rb : a > b
         }
@@ -69,14 +70,14 @@ enum TopK {
             }
             // Once the heap is full, its worst score: a score below it cannot get in, whatever
             // its index (NaN compares false and takes the full test).
-            // (Less 2⁻³²: a score just below it may rank alike and win on its index.)
-            var floor = score(h[0]) - 0x1p-32
+            // (Less 2⁻³¹: a score just below it may rank alike and win on its index.)
+            var floor = score(h[0]) - 0x1p-31
             while i < n {
                 let s = score(i)
                 if !(s < floor) && worse(h[0], i) {
                     h[0] = i
                     siftDown()
-                    floor = score(h[0]) - 0x1p-32
+                    floor = score(h[0]) - 0x1p-31
                 }
                 i &+= 1
             }
