@@ -740,7 +740,9 @@ public final class Searcher {
             result.scores.withUnsafeBufferPointer { scores in
                 result.slack.withUnsafeBufferPointer { slack in
                     func visit(_ i: Int) {
-                        guard scores[i] + slack[i] >= theta else { return }
+                        // (Within the tie margin below θ, a doc may rank alike and go first on its
+                        // index: it stays in.)
+                        guard scores[i] + slack[i] >= theta - TopK.tieMargin else { return }
                         reaching.append(i)
                         if slack[i] > 0 { candidates.append(i) }
                     }

@@ -7,7 +7,7 @@ enum TopK {
 
     /// ``select(_:count:)`` over the entries `among` (increasing indices into `scores`) only:
     /// returns indices into `scores`, the same order as selecting over all entries when every
-    /// entry left out scores below the result's last.
+    /// entry left out scores below the result's last by ``tieMargin`` or more.
     static func select(_ scores: [Double], among: [Int], count: Int) -> [Int] {
         scores.withUnsafeBufferPointer { s in
             among.withUnsafeBufferPointer { a in select(count: count, n: a.count) { s[a[$0]] } }
@@ -22,6 +22,12 @@ enum TopK {
     @inline(__always)
     static func rank(_ score: Double) -> Double { (score * 0x1p32).rounded(.down) }
 
+    /// Scores this far apart or more (whatever their subtraction rounds to) are in different
+    /// cells of ``rank(_:)``'s grid, in the order of the scores; a score less far below another
+    /// may rank alike and go first on its index. So an entry can be left out of a selection
+    /// only when it scores below the selection's last by this much.
+    static let tieMargin = 0x1p-31
+
     /// The best `count` of entries `0..<n` scored by `score` (ties, by ``rank(_:)``: lower
     /// index first), best first. The heap lives in a temporary buffer, and an entry below the
     /// heap's worst score costs one comparison: a refine round selects among thousands of docs
@@ -34,9 +40,7 @@ enum TopK {
         // `a` is worse than `b`.
         @inline(__always) func worse(_ a: Int, _ b: Int) -> Bool {
             let sa = score(a), sb = score(b)
-            // Scores 2⁻³¹ apart or more (whatever the subtraction rounds) are in different cells
-            // of the grid, in the same order.
-            if (sa - sb).magnitude >= 0x1p-31 { return sa < sb }
+            if (sa - sb).magnitude >= tieMargin { return sa < sb }
             let ra = rank(sa), rb = rank(sb)
             return ra != rb ? ra < rb : a > b
         }
@@ -70,14 +74,14 @@ enum TopK {
             }
             // Once the heap is full, its worst score: a score below it cannot get in, whatever
             // its index (NaN compares false and takes the full test).
-            // (Less 2⁻³¹: a score just below it may rank alike and win on its index.)
-            var floor = score(h[0]) - 0x1p-31
+            // (Less the tie margin: a score just below it may rank alike and win on its index.)
+            var floor = score(h[0]) - tieMargin
             while i < n {
                 let s = score(i)
                 if !(s < floor) && worse(h[0], i) {
                     h[0] = i
                     siftDown()
-                    floor = score(h[0]) - 0x1p-31
+                    floor = score(h[0]) - tieMargin
                 }
                 i &+= 1
             }

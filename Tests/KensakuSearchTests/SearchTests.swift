@@ -138,23 +138,32 @@ struct SearchInternalsTests {
     func topK(k: Int) {
         for seed in 0..<20 as Range<UInt64> {
             var generator = SeededGenerator(seed: seed)
-            // Many ties (scores from a few values), infinities, and lists shorter and longer than k.
+            // Many ties (scores from a few values, some off by rounding: a few ulps either way),
+            // infinities, and lists shorter and longer than k.
             let n = [5, 100, 1_000][Int(seed % 3)]
             let scores = (0..<n).map { _ -> Double in
                 switch Int.random(in: 0..<40, using: &generator) {
                 case 0: -.infinity
                 case 1: .infinity
-                case let v: Double(v % 20) / 4
+                case let v where v % 3 == 0: (Double(v % 20) / 4 + 1 / 3).nextUp.nextUp
+                case let v where v % 3 == 1: (Double(v % 20) / 4 + 1 / 3).nextDown
+                case let v: Double(v % 20) / 4 + 1 / 3
                 }
             }
-            let expected = Array(scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k))
+            // Ties (by rank) go in index order.
+            func better(_ a: Int, _ b: Int) -> Bool {
+                let ra = TopK.rank(scores[a]), rb = TopK.rank(scores[b])
+                return ra != rb ? ra > rb : a < b
+            }
+            let expected = Array(scores.indices.sorted(by: better).prefix(k))
             #expect(TopK.select(scores, count: k) == expected, "seed \(seed)")
-            // Over a subset that holds every entry scoring at least the k-th best: the same.
+            // Over a subset that holds every entry scoring at least the k-th best less the tie
+            // margin: the same.
             if let last = expected.last {
-                var among = scores.indices.filter { scores[$0] >= scores[last] || Bool.random(using: &generator) }
+                var among = scores.indices.filter { scores[$0] >= scores[last] - TopK.tieMargin || Bool.random(using: &generator) }
                 #expect(TopK.select(scores, among: among, count: k) == expected, "seed \(seed), subset")
                 among = among.filter { $0 % 2 == 0 }
-                let subsetExpected = Array(among.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(k))
+                let subsetExpected = Array(among.sorted(by: better).prefix(k))
                 #expect(TopK.select(scores, among: among, count: k) == subsetExpected, "seed \(seed), even subset")
             }
         }
