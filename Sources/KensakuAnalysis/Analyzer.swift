@@ -311,8 +311,9 @@ public final class Analyzer {
         }
     }
 
+    /// The length in UTF-16 units (1 or 2) of the character at `i`.
     @inline(__always)
-    static func charLength(_ units: UnsafeBufferPointer<UInt16>, _ i: Int) -> Int {
+    public static func charLength(_ units: UnsafeBufferPointer<UInt16>, _ i: Int) -> Int {
         CharacterClass.isHighSurrogate(units[i]) && i + 1 < units.count && (0xDC00...0xDFFF).contains(units[i + 1]) ? 2 : 1
     }
 }

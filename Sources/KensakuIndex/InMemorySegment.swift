@@ -60,7 +60,8 @@ struct InMemorySegment {
         let id: Int32
         if units.count <= 3 {
             // Grams and short words: a packed 64-bit key in a flat table.
-            var packed = UInt64(prefix >> 8) << 56 | UInt64(prefix & 0x3) << 54 | UInt64(units.count) << 52
+            // (field:8, kind:4, length:4, then up to three units of 16 bits.)
+            var packed = UInt64(prefix >> 8) << 56 | UInt64(prefix & 0xF) << 52 | UInt64(units.count) << 48
             for (i, u) in units.enumerated() { packed |= UInt64(u) << UInt64(16 * (2 - i)) }
             id = shortTerms.find(packed) ?? {
                 let new = terms.append(prefix: prefix, units)

@@ -24,6 +24,10 @@ public struct IndexBuildOptions: Sendable {
     /// 8 pieces (at least 64 KiB) without a line break, punctuation or space, where a cut
     /// is forced.
     public var analysisChunkBytes: Int = AnalysisChunks.defaultBytes
+    /// Index the trigrams of the text too (``Trigrams``): terms of three characters or more
+    /// are then matched by far fewer positions (on laws2013, the measure queries' longer terms
+    /// 1.2–2.8× faster), for an index about 75% larger that takes about twice as long to build.
+    public var trigrams = false
     /// Segments merge on two threads (two key ranges at once) when the largest is over this
     /// many bytes; tests lower it to merge small corpora that way too.
     var mergeSplitMinimumBytes = 4 << 20
@@ -106,7 +110,7 @@ public enum IndexBuilder {
         let sharedMemo = SharedSegmentMemo(budgetUnits: max(1, options.threads) * SharedSegmentMemo.budgetUnitsPerThread)
         let workers = try (0..<max(1, options.threads)).map { n in
             try IndexWorker(number: n, queue: queue, temporary: temporary, budget: budget, chunkBytes: options.analysisChunkBytes,
-                            settings: options.analyzer, memo: sharedMemo)
+                            settings: options.analyzer, memo: sharedMemo, trigrams: options.trigrams)
         }
         let threads = workers.map { worker in
             let thread = Thread { worker.run() }
@@ -206,7 +210,8 @@ public enum IndexBuilder {
             corpus: corpusName, corpusFormat: corpusFormat,
             files: [entry(.terms, merged.termsFile), entry(.postings, merged.postingsFile),
                     entry(.docs, docsFile), entry(.store, storeFile)],
-            forcedCuts: workers.reduce(0) { $0 + $1.forcedCuts }
+            forcedCuts: workers.reduce(0) { $0 + $1.forcedCuts },
+            trigrams: options.trigrams ? true : nil
         )
         let mergeSeconds = Date().timeIntervalSince(started) - invertSeconds
         try commit(manifest, directory: directory)

@@ -130,6 +130,12 @@ public final class IndexReader {
     /// number terms that a literal term's text makes (see `TermMatcher.enclosedNumbers`).
     public var numbersWhole: Bool { manifest.forcedCuts == 0 }
 
+    /// The index holds every trigram of its text that ``Trigrams`` indexes: it was built with
+    /// them, and no field value was cut for analysis where a trigram could run across the cut.
+    /// A search may then match a term by its trigrams, and a trigram missing from the
+    /// dictionary means the term is nowhere in that field.
+    public var trigramsWhole: Bool { manifest.trigrams == true && manifest.forcedCuts == 0 }
+
     public func fieldNumber(_ name: String) -> Int? { manifest.fields.first { $0.spec.name == name }?.number }
 
     public func averageLength(field: Int) -> Double {

@@ -134,8 +134,9 @@ final class IndexWorker: @unchecked Sendable {
     let finished = AtomicFlag()
 
     init(number: Int, queue: BatchQueue, temporary: String, budget: Int, chunkBytes: Int = AnalysisChunks.defaultBytes,
-         settings: AnalyzerSettings, memo: SharedSegmentMemo? = nil) throws {
+         settings: AnalyzerSettings, memo: SharedSegmentMemo? = nil, trigrams: Bool = false) throws {
         self.number = number
+        self.trigrams = trigrams
         self.queue = queue
         self.temporary = temporary
         self.budget = budget
@@ -149,6 +150,8 @@ final class IndexWorker: @unchecked Sendable {
     /// Pieces of very large values cut where no clean cut was in reach (see
     /// ``AnalysisChunks/isClean(_:cut:)``). Read once the worker has finished.
     private(set) var forcedCuts = 0
+    /// Index trigrams too (``IndexBuildOptions/trigrams``).
+    private let trigrams: Bool
 
     func run() {
         defer { finished.value = true }
@@ -182,6 +185,7 @@ final class IndexWorker: @unchecked Sendable {
 
     private struct Prefixes {
         var gram: UInt16
+        var trigram: UInt16
         var number: UInt16
     }
 
@@ -193,6 +197,7 @@ final class IndexWorker: @unchecked Sendable {
             boundaries.reset()
             if field.spec.analyzed {
                 let prefixes = Prefixes(gram: InMemorySegment.prefix(field: field.number, kind: .gram),
+                                        trigram: InMemorySegment.prefix(field: field.number, kind: .trigram),
                                         number: InMemorySegment.prefix(field: field.number, kind: .number))
                 for value in field.values {
                     var copy = value
@@ -223,8 +228,8 @@ final class IndexWorker: @unchecked Sendable {
         segment.endDocument(document.number)
     }
 
-    /// Adds the word boundaries, the first `grams` grams and the numbers of an analyzed text
-    /// whose normalized text starts at position `base` of the field.
+    /// Adds the word boundaries, the first `grams` grams, their trigrams (``Trigrams``) and the
+    /// numbers of an analyzed text whose normalized text starts at position `base` of the field.
     private func add(_ analyzed: AnalyzedText, base: Int, _ prefixes: Prefixes, grams: Int) {
         for token in analyzed.words {
             boundaries.mark(base + Int(token.start))
@@ -234,6 +239,10 @@ final class IndexWorker: @unchecked Sendable {
             for token in analyzed.grams[0..<grams] {
                 segment.add(prefix: prefixes.gram, UnsafeBufferPointer(rebasing: units[Int(token.start)..<Int(token.end)]),
                             position: UInt32(base + Int(token.start)))
+            }
+            guard trigrams else { return }
+            Trigrams.forEach(in: analyzed.grams[0..<grams], units: units) { start, end in
+                segment.add(prefix: prefixes.trigram, UnsafeBufferPointer(rebasing: units[start..<end]), position: UInt32(base + start))
             }
         }
         for number in analyzed.numbers {

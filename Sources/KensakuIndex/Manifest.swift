@@ -38,6 +38,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// a word or a number may be split in two. Searches rely on numbers being whole only when
     /// this is 0 (``IndexReader/numbersWhole``); nil in manifests from before it was recorded.
     public var forcedCuts: Int?
+    /// The build indexed trigrams (``Trigrams``, ``IndexBuildOptions/trigrams``); nil when it
+    /// did not (a reader that does not know trigrams reads such an index as it reads any
+    /// other: it never looks them up).
+    public var trigrams: Bool?
 
     public static let fileName = "manifest.json"
 

@@ -9,6 +9,10 @@ public enum TermKind: UInt8, Sendable {
     /// A number's canonical value and the length of its text: `value#length` (UTF-16 units),
     /// at the position of the text (see `JapaneseNumbers`).
     case number = 3
+    /// Three characters of one run, at the position of the first, in an index built with them
+    /// (see ``Trigrams``): a term of three characters or more is matched by its trigrams as well
+    /// as its bigrams, and a trigram's positions are far fewer than those of either bigram in it.
+    case trigram = 4
 
     init(_ kind: TokenKind) { self = kind == .word ? .word : .gram }
 }

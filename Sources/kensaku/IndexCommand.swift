@@ -23,6 +23,8 @@ struct IndexCommand: ParsableCommand {
         var memoryMB: Int = 256
         @Option(help: "Indexing threads (default: all cores).")
         var threads: Int?
+        @Flag(help: "Index trigrams too: terms of three characters or more match far faster, for an index about 75% larger that takes about twice as long to build.")
+        var trigrams = false
         @Flag(help: "Index the good records and report the bad ones, instead of stopping at the first.")
         var skipBad = false
         @Flag(help: "No progress output.")
@@ -41,6 +43,7 @@ struct IndexCommand: ParsableCommand {
             var options = IndexBuildOptions()
             options.memoryBudget = max(8, memoryMB) << 20
             if let threads { options.threads = max(1, threads) }
+            options.trigrams = trigrams
             let showProgress = !quiet && isatty(2) == 1
             if showProgress {
                 options.progress = { p in
@@ -109,7 +112,7 @@ struct IndexCommand: ParsableCommand {
             tallies[slot, default: Tally()].bytes += info.postingsLength
             return true
         }
-        let kinds = ["word", "gram", "keyword", "number"]
+        let kinds = ["word", "gram", "keyword", "number", "trigram"]
         let fields = reader.manifest.fields
         let all = tallies.values.reduce(0) { $0 + $1.bytes }
         print("postings:   field\tkind\tterms\tpostings\toccurrences\tbytes\tbytes/occurrence\tshare")
@@ -156,6 +159,7 @@ struct IndexCommand: ParsableCommand {
                 print("documents:  \(m.documentCount)")
                 print("terms:      \(m.termCount)")
                 print("forced cuts: \(m.forcedCuts.map(String.init) ?? "not recorded")\(reader.numbersWhole ? "" : " (literal number terms are not required)")")
+                print("trigrams:   \(m.trigrams == true ? (reader.trigramsWhole ? "yes" : "yes, not used (a text was cut for analysis across one)") : "no")")
                 print("fields:")
                 for f in m.fields {
                     let kinds = [f.spec.analyzed ? "text" : nil, f.spec.keyword ? "keyword" : nil].compactMap { $0 }.joined(separator: "+")

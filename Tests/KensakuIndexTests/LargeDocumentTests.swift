@@ -40,12 +40,14 @@ struct LargeDocumentTests {
     }
 
     @discardableResult
-    static func build(_ path: String, into directory: String, chunkBytes: Int, threads: Int = 1, memoryMB: Int = 256) throws -> BuildReport {
+    static func build(_ path: String, into directory: String, chunkBytes: Int, threads: Int = 1, memoryMB: Int = 256,
+                      trigrams: Bool = false) throws -> BuildReport {
         var source: any DocumentSource = try JSONLinesSource(path: path)
         var options = IndexBuildOptions()
         options.threads = threads
         options.memoryBudget = memoryMB << 20
         options.analysisChunkBytes = chunkBytes
+        options.trigrams = trigrams
         return try IndexBuilder.build(source: &source, corpusName: "large.jsonl", corpusFormat: "jsonl", directory: directory, options: options)
     }
 
@@ -61,9 +63,10 @@ struct LargeDocumentTests {
 
     // MARK: Exactness
 
-    @Test("A value analyzed in pieces gives the index of analyzing it whole, byte for byte",
-          arguments: [(1, 1, 256), (7, 2, 256), (64, 1, 256), (4096, 2, 256), (100_000, 3, 4)])
-    func piecesGiveTheSameIndex(chunkBytes: Int, threads: Int, memoryMB: Int) throws {
+    @Test("A value analyzed in pieces gives the index of analyzing it whole, byte for byte (trigrams too)",
+          arguments: [(1, 1, 256, false), (7, 2, 256, false), (64, 1, 256, false), (4096, 2, 256, false), (100_000, 3, 4, false),
+                      (1, 1, 256, true), (64, 2, 256, true), (4096, 1, 4, true)])
+    func piecesGiveTheSameIndex(chunkBytes: Int, threads: Int, memoryMB: Int, trigrams: Bool) throws {
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let report = try String(contentsOfFile: Fixtures.seedTable, encoding: .utf8)
@@ -75,8 +78,10 @@ struct LargeDocumentTests {
         records.append(["id": "small", "title": "小さな文書", "body": "婦人相談所。人身取引"])
         let path = dir + "/large.jsonl"
         try Fixtures.writeJSONL(records, to: path)
-        let whole = try Self.build(path, into: dir + "/whole", chunkBytes: Int.max, threads: threads, memoryMB: memoryMB)
-        let pieces = try Self.build(path, into: dir + "/pieces", chunkBytes: chunkBytes, threads: threads, memoryMB: memoryMB)
+        let whole = try Self.build(path, into: dir + "/whole", chunkBytes: Int.max, threads: threads, memoryMB: memoryMB, trigrams: trigrams)
+        let pieces = try Self.build(path, into: dir + "/pieces", chunkBytes: chunkBytes, threads: threads, memoryMB: memoryMB, trigrams: trigrams)
+        #expect(whole.manifest.trigrams == (trigrams ? true : nil))
+        #expect(pieces.manifest.forcedCuts == 0)
         #expect(whole.manifest.documentCount == records.count)
         #expect(pieces.manifest.documentCount == records.count)
         try Self.expectSameFiles(dir + "/whole", dir + "/pieces", "pieces of \(chunkBytes) bytes, \(threads) threads, \(memoryMB) MB")
@@ -137,14 +142,15 @@ struct LargeDocumentTests {
         for _ in 0..<120_000 { body += alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] }
         let path = dir + "/hostile.jsonl"
         try Fixtures.writeJSONL([["id": "h", "title": "t", "body": body]], to: path)
-        try Self.build(path, into: dir + "/whole", chunkBytes: Int.max)
-        try Self.build(path, into: dir + "/pieces", chunkBytes: 8 << 10)
+        try Self.build(path, into: dir + "/whole", chunkBytes: Int.max, trigrams: true)
+        try Self.build(path, into: dir + "/pieces", chunkBytes: 8 << 10, trigrams: true)
         let whole = try IndexReader.open(directory: dir + "/whole")
         let pieces = try IndexReader.open(directory: dir + "/pieces")
         // The manifest counts the forced cuts (a number may be split there), and searches stop
         // relying on whole numbers.
-        #expect(whole.manifest.forcedCuts == 0 && whole.numbersWhole)
-        #expect((pieces.manifest.forcedCuts ?? 0) > 0 && !pieces.numbersWhole)
+        #expect(whole.manifest.forcedCuts == 0 && whole.numbersWhole && whole.trigramsWhole)
+        // (A trigram across a forced cut is missing: searches match by bigrams alone.)
+        #expect((pieces.manifest.forcedCuts ?? 0) > 0 && !pieces.numbersWhole && !pieces.trigramsWhole)
         try pieces.verify()
         try IndexHostileInputTests.readEverything(pieces)
         // Field lengths (gram counts) and every gram with its frequencies are the same. (The

@@ -13,13 +13,13 @@ enum SearchFixtures {
 
     /// Builds an index from JSON Lines records in a new temporary directory, and a searcher
     /// over it; the caller removes the directory.
-    static func searcher(records: [[String: String]], name: String) throws -> (Searcher, String) {
+    static func searcher(records: [[String: String]], name: String, options: IndexBuildOptions = IndexBuildOptions()) throws -> (Searcher, String) {
         let dir = NSTemporaryDirectory() + "kensaku-\(name)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let lines = try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys]), as: UTF8.self) }
         try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/c.jsonl", atomically: true, encoding: .utf8)
         var source = try CorpusFormat.jsonl.open(path: dir + "/c.jsonl", skipBad: false)
-        _ = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i")
+        _ = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i", options: options)
         return (try Searcher(index: IndexReader.open(directory: dir + "/i")), dir)
     }
 }
