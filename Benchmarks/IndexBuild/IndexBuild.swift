@@ -7,7 +7,8 @@
 // 256 MB memory budget), as `kensaku index build` does. One iteration is one whole build, so
 // the wall-clock figure is the build time; peak resident memory is the process's. At the end
 // it prints MB/s over the corpus bytes and the index size without its document store, as a
-// share of the corpus bytes.
+// share of the corpus bytes. A second benchmark builds it with trigrams
+// (`kensaku index build --trigrams`): the index for faster long terms, larger and slower to build.
 
 import Benchmark
 import Foundation
@@ -26,7 +27,7 @@ let corpusPath: String = {
 
 /// The uncompressed corpus bytes (what MB/s is over), counted once in setup by streaming it.
 nonisolated(unsafe) var corpusBytes: UInt64 = 0
-nonisolated(unsafe) var builds: [(seconds: Double, invert: Double, merge: Double, indexBytes: Int, storeBytes: Int)] = []
+nonisolated(unsafe) var builds: [(trigrams: Bool, seconds: Double, invert: Double, merge: Double, indexBytes: Int, storeBytes: Int)] = []
 
 func countCorpusBytes() throws -> UInt64 {
     guard corpusPath.hasSuffix(".zst") else {
@@ -45,21 +46,25 @@ func countCorpusBytes() throws -> UInt64 {
     return total
 }
 
-func build(_ benchmark: Benchmark) throws {
+func build(_ benchmark: Benchmark, trigrams: Bool) throws {
     let directory = NSTemporaryDirectory() + "kensaku-bench-build-\(getpid())"
     try? FileManager.default.removeItem(atPath: directory)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var source = try CorpusFormat.jsonl.open(path: corpusPath, skipBad: false)
+    var options = IndexBuildOptions()
+    options.trigrams = trigrams
     benchmark.startMeasurement()
-    let report = try IndexBuilder.build(source: &source, corpusName: "laws2013.main.jsonl.zst", corpusFormat: "jsonl", directory: directory)
+    let report = try IndexBuilder.build(source: &source, corpusName: "laws2013.main.jsonl.zst", corpusFormat: "jsonl", directory: directory,
+                                        options: options)
     benchmark.stopMeasurement()
     let files = report.manifest.files
     let store = files.filter { $0.name.hasSuffix(".store") }.reduce(0) { $0 + $1.bytes }
-    builds.append((report.seconds, report.invertSeconds, report.mergeSeconds, files.reduce(0) { $0 + $1.bytes }, store))
+    builds.append((trigrams, report.seconds, report.invertSeconds, report.mergeSeconds, files.reduce(0) { $0 + $1.bytes }, store))
 }
 
 func reportBuilds() {
     for b in builds {
+        print(b.trigrams ? "with trigrams:" : "default:", terminator: " ")
         let mb = Double(corpusBytes) / 1e6
         let withoutStore = b.indexBytes - b.storeBytes
         print(String(format: "IndexBuild: %.1f MB in %.2f s = %.1f MB/s (invert %.2f s, merge %.2f s); index %.1f MB, "
@@ -74,15 +79,17 @@ let benchmarks: @Sendable () -> Void = {
         print("IndexBuild benchmark skipped: corpus not found at \(corpusPath) (set KENSAKU_BENCH_CORPUS to its path).")
         return
     }
-    Benchmark("Index build (laws2013, 2 threads, 256 MB budget)", configuration: .init(
-        metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal, .cpuTotal],
-        timeUnits: .seconds,
-        warmupIterations: 0,
-        maxDuration: .seconds(600),
-        maxIterations: 3,
-        setup: { corpusBytes = try countCorpusBytes() },
-        teardown: { reportBuilds() }
-    )) { benchmark in
-        do { try build(benchmark) } catch { fatalError("build failed: \(error)") }
+    for trigrams in [false, true] {
+        Benchmark("Index build (laws2013, 2 threads, 256 MB budget\(trigrams ? ", trigrams" : ""))", configuration: .init(
+            metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal, .cpuTotal],
+            timeUnits: .seconds,
+            warmupIterations: 0,
+            maxDuration: .seconds(600),
+            maxIterations: 3,
+            setup: { corpusBytes = try countCorpusBytes() },
+            teardown: { reportBuilds(); builds = [] }
+        )) { benchmark in
+            do { try build(benchmark, trigrams: trigrams) } catch { fatalError("build failed: \(error)") }
+        }
     }
 }
