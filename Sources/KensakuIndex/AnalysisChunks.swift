@@ -28,7 +28,7 @@
 /// bounded for every input: before a plain character if there is one, where normalization
 /// and grams stay exact but an ICU word or a number running across the cut is split in two
 /// (and a lone numeral just after it loses its 第 context); else at any character boundary.
-enum AnalysisChunks {
+public enum AnalysisChunks {
     /// The default size above which a field value is analyzed in pieces of about this many
     /// UTF-8 bytes (``IndexBuildOptions/analysisChunkBytes``). Analysis holds about 30 bytes a
     /// byte of its input; 1 MiB pieces index as fast as larger ones.
@@ -74,6 +74,21 @@ enum AnalysisChunks {
         p = forced
         while p > start + 1 && bytes[p] & 0xC0 == 0x80 { p -= 1 }
         return p
+    }
+
+    /// The first line-break cut at or after `start + target` (a line break `\n` just before and
+    /// a plain character just after, see the type's documentation), or `bytes.count` if none:
+    /// a text normalizes to the same characters piece by piece at such cuts as whole, and no
+    /// number or query term (no term holds a line break) runs across one. For snippets, which
+    /// read a long text only up to the window they show.
+    /// - Complexity: O(distance to the cut).
+    public static func lineCut(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, target: Int) -> Int {
+        var p = start + max(1, target)
+        while p < bytes.count {
+            if bytes[p - 1] == 0x0A && isPlain(bytes, at: p) { return p }
+            p += 1
+        }
+        return bytes.count
     }
 
     /// Whether the piece end `p` (from ``pieceEnd(_:from:target:)``) is a clean cut: the end of

@@ -1,4 +1,5 @@
 import KensakuAnalysis
+import KensakuIndex
 
 /// A keyword-in-context snippet: pieces of the original text, some highlighted.
 public struct Snippet: Sendable, Equatable {
@@ -21,36 +22,53 @@ public struct Snippet: Sendable, Equatable {
 }
 
 extension Searcher {
+    /// Bytes of text a snippet normalizes at a time (see ``snippet(of:terms:numbers:width:pieceBytes:)``).
+    public static let snippetPieceBytes = 8 << 10
+
     /// A snippet of `text` around the first match of the highlight terms, about `width`
     /// characters wide. Matches are found in the normalized text and highlighted on the
     /// original characters they came from.
     /// With `numbers`, a term with numbers also highlights their other written forms
     /// (第25条 highlights 第二十五条 as the document wrote it).
-    public func snippet(of text: String, terms: [String], numbers: Bool = true, width: Int = 80) -> Snippet {
-        let normalized = normalize(text)
-        let units = normalized.units
+    ///
+    /// The text is normalized and searched in pieces of about `pieceBytes`, cut after a line
+    /// break (``AnalysisChunks/lineCut(_:from:target:)``: each piece normalizes as it does in
+    /// the whole text, and no number or term runs across a cut), and only up to the end of the
+    /// window: a law of 100,000 characters whose first match is in its first lines is not
+    /// normalized whole. The snippet is the same for any `pieceBytes`; `matchCount` counts the
+    /// matches in the pieces read (0 when the text has none).
+    /// - Complexity: O(bytes up to the window's end), O(text) when nothing matches.
+    public func snippet(of text: String, terms: [String], numbers: Bool = true, width: Int = 80,
+                        pieceBytes: Int = Searcher.snippetPieceBytes) -> Snippet {
+        let bytes = Array(text.utf8)
+        let numberPieces = numbers ? terms.compactMap { NumberPieces(analyzerForSnippets.analyze($0)) } : []
+        let needles = terms.map { Array(normalize($0).units) }.filter { !$0.isEmpty }
+        // (A term holding a line break could run across a cut: then the text is one piece.)
+        let pieceBytes = needles.contains { $0.contains(0x0A) } ? Int.max : max(1, pieceBytes)
         var ranges: [Range<Int>] = []  // byte ranges in the original
-        var documentNumbers: [NumberToken]?
-        for term in terms where numbers {
-            guard let pieces = NumberPieces(analyzerForSnippets.analyze(term)) else { continue }
-            if documentNumbers == nil { documentNumbers = units.withUnsafeBufferPointer { JapaneseNumbers.recognize($0) } }
-            for r in pieces.matches(in: units, numbers: documentNumbers ?? []) where !r.isEmpty {
-                ranges.append(normalized.sourceRange(r.lowerBound, r.upperBound))
-            }
+        /// Where the window ends, once the first match has placed it.
+        var windowEnd: Int?
+        var pieceStart = 0
+        func boundary(_ offset: Int) -> Int {
+            var o = min(max(0, offset), bytes.count)
+            while o > 0 && o < bytes.count && bytes[o] & 0xC0 == 0x80 { o -= 1 }
+            return o
         }
-        for term in terms {
-            let needle = Array(normalize(term).units)
-            guard !needle.isEmpty, needle.count <= units.count else { continue }
-            var i = 0
-            let first = needle[0]
-            while i + needle.count <= units.count {
-                if units[i] == first && units[i..<(i + needle.count)].elementsEqual(needle) {
-                    ranges.append(normalized.sourceRange(i, i + needle.count))
-                    i += needle.count
-                } else {
-                    i += 1
-                }
+        // About a third of the window before the first match; 3 bytes a character for Japanese.
+        func window(anchor: Int) -> (start: Int, end: Int) {
+            let start = boundary(anchor - width)
+            return (start, boundary(start + width * 3))
+        }
+        while pieceStart < bytes.count, pieceStart < windowEnd ?? Int.max {
+            let pieceEnd = pieceBytes >= bytes.count - pieceStart ? bytes.count
+                : bytes.withUnsafeBufferPointer { AnalysisChunks.lineCut($0, from: pieceStart, target: pieceBytes) }
+            let found = matches(in: String(decoding: bytes[pieceStart..<pieceEnd], as: UTF8.self), numberPieces: numberPieces,
+                                needles: needles)
+            ranges += found.map { ($0.lowerBound + pieceStart)..<($0.upperBound + pieceStart) }
+            if windowEnd == nil, let first = found.map(\.lowerBound).min() {
+                windowEnd = window(anchor: first + pieceStart).end
             }
+            pieceStart = pieceEnd
         }
         ranges.sort { $0.lowerBound < $1.lowerBound }
         var merged: [Range<Int>] = []
@@ -61,16 +79,7 @@ extension Searcher {
                 merged.append(r)
             }
         }
-        let bytes = Array(text.utf8)
-        func boundary(_ offset: Int) -> Int {
-            var o = min(max(0, offset), bytes.count)
-            while o > 0 && o < bytes.count && bytes[o] & 0xC0 == 0x80 { o -= 1 }
-            return o
-        }
-        // About a third of the window before the first match; 3 bytes a character for Japanese.
-        let anchor = merged.first?.lowerBound ?? 0
-        let start = boundary(anchor - width)
-        let end = boundary(start + width * 3)
+        let (start, end) = window(anchor: merged.first?.lowerBound ?? 0)
         var pieces: [(String, Bool)] = []
         var cursor = start
         func clean(_ s: some Collection<UInt8>) -> String {
@@ -86,6 +95,36 @@ extension Searcher {
         if start > 0 { pieces.insert(("…", false), at: 0) }
         if end < bytes.count { pieces.append(("…", false)) }
         return Snippet(pieces: pieces, matchCount: merged.count)
+    }
+
+    /// The byte ranges (in `text`'s UTF-8) of the matches of `needles` (normalized terms) and,
+    /// in their written forms, of the numbers of `numberPieces`, unsorted and possibly
+    /// overlapping.
+    private func matches(in text: String, numberPieces: [NumberPieces], needles: [[UInt16]]) -> [Range<Int>] {
+        let normalized = normalize(text)
+        let units = normalized.units
+        var ranges: [Range<Int>] = []
+        if !numberPieces.isEmpty {
+            let documentNumbers = units.withUnsafeBufferPointer { JapaneseNumbers.recognize($0) }
+            for pieces in numberPieces {
+                for r in pieces.matches(in: units, numbers: documentNumbers) where !r.isEmpty {
+                    ranges.append(normalized.sourceRange(r.lowerBound, r.upperBound))
+                }
+            }
+        }
+        for needle in needles where needle.count <= units.count {
+            var i = 0
+            let first = needle[0]
+            while i + needle.count <= units.count {
+                if units[i] == first && units[i..<(i + needle.count)].elementsEqual(needle) {
+                    ranges.append(normalized.sourceRange(i, i + needle.count))
+                    i += needle.count
+                } else {
+                    i += 1
+                }
+            }
+        }
+        return ranges
     }
 
     /// The analyzer's normalization (NFKC, case folding, Japanese folds) with offsets.

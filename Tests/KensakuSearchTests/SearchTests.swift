@@ -121,6 +121,26 @@ struct SearchTests {
         let s = searcher.snippet(of: "ＩＣＰＯと婦人相談所長が連携", terms: ["icpo", "婦人相談所"])
         #expect(s.render(open: "[", close: "]") == "[ＩＣＰＯ]と[婦人相談所]長が連携")
     }
+
+    @Test("A snippet read piece by piece is the snippet of the whole text", arguments: [1, 7, 64, 500, Searcher.snippetPieceBytes])
+    func snippetInPieces(pieceBytes: Int) {
+        var rng = SeededGenerator(seed: 0x5_17E7 &+ UInt64(pieceBytes))
+        // Line breaks before every kind of character (marks and folds that read the character
+        // before them among them), numbers in several forms, compatibility characters.
+        let fragments = ["\n", "\n", "。", "、", " ", "　", "ー", "ゝ", "\u{3099}", "ｶﾞ", "㍿", "①", "𠮷", "第", "二十五", "条", "25",
+                         "平成", "二十三", "年", "2011", "婦人相談所", "長", "保護", "ＩＣＰＯ", "icpo", "の", "が", "十万", "二千五百", "円"]
+        let terms = [["婦人相談所"], ["icpo", "保護"], ["第25条"], ["2011年", "の保護"], ["十万二千五百円"], ["ー"], ["\n保護"], ["存在しない"]]
+        for trial in 0..<60 {
+            let text = (0..<Int.random(in: 0...400, using: &rng)).map { _ in fragments.randomElement(using: &rng)! }.joined()
+            let query = terms[trial % terms.count]
+            for numbers in [true, false] {
+                let whole = searcher.snippet(of: text, terms: query, numbers: numbers, pieceBytes: .max)
+                let pieces = searcher.snippet(of: text, terms: query, numbers: numbers, pieceBytes: pieceBytes)
+                #expect(pieces == Snippet(pieces: whole.pieces, matchCount: pieces.matchCount), "\(query) in \(text.debugDescription)")
+                #expect((pieces.matchCount > 0) == (whole.matchCount > 0))
+            }
+        }
+    }
 }
 
 @Suite("Search internals")
