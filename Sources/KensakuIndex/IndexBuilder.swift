@@ -26,7 +26,7 @@ public struct IndexBuildOptions: Sendable {
     public var analysisChunkBytes: Int = AnalysisChunks.defaultBytes
     /// Index the trigrams of the text too (``Trigrams``): terms of three characters or more
     /// are then matched by far fewer positions (on laws2013, the measure queries' longer terms
-    /// 1.2–2.8× faster), for an index about 75% larger that takes about twice as long to build.
+    /// 1.1–2.6× faster), for an index about 75% larger that takes about 1.7 times as long to build.
     public var trigrams = false
     /// Segments merge on two threads (two key ranges at once) when the largest is over this
     /// many bytes; tests lower it to merge small corpora that way too.
