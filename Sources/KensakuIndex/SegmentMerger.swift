@@ -34,9 +34,13 @@ struct SegmentMerger {
         /// Give the pages behind the cursor back to the kernel (not while skipping the keys
         /// of a range another thread is merging).
         var dropsPages = true
+        /// Bytes read between two drops. Every segment has a cursor on each merging thread, so
+        /// up to 2 × segments × this many bytes of them are resident at once: at 16 MB, a
+        /// laws2013 build with trigrams peaked at 728 MB with 18 segments and 588 MB with 8.
+        static let dropBytes = 2 << 20
 
         mutating func advance() throws(IndexError) -> Bool {
-            if dropsPages && reader.offset - dropped > 16 << 20 {
+            if dropsPages && reader.offset - dropped > Self.dropBytes {
                 file.dropPages(before: reader.offset)
                 dropped = reader.offset
             }
