@@ -11,6 +11,10 @@ import Testing
 struct TrigramSearchTests {
     @Test("The cover has the least cost, covers every character, and goes by start")
     func cheapestCover() {
+        // Index/FORMAT.md's worked example: 婦人相談所, every gram occurring once.
+        #expect(TermMatcher.cheapestCover(bigrams: [1, 1, 1, 1], trigrams: [1, 1, 1]).map { [$0.index, $0.length] } == [[0, 2], [2, 3]])
+        // Bigrams only where no trigram is indexed (相談、所).
+        #expect(TermMatcher.cheapestCover(bigrams: [5, 1, 1], trigrams: [nil, nil]).map { [$0.index, $0.length] } == [[0, 2], [2, 2]])
         var rng = SeededGenerator(seed: 0x7219)
         for _ in 0..<400 {
             let characters = Int.random(in: 2...8, using: &rng)
