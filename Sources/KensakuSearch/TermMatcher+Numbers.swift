@@ -38,27 +38,21 @@ extension TermMatcher {
                 guard let info = try index.lookup(key(gram)) else { return nil }
                 infos.append(info)
             }
-            guard index.trigramsWhole && bigrams.count >= 2 else {
-                for b in Self.coveringBigrams(infos) {
-                    sources.append(Source(offset: UInt32(bigrams[bigrams.startIndex + b].start),
-                                          cursors: [try cursor(infos[b])], totalFreq: infos[b].totalFreq))
-                }
-                continue
-            }
             // Trigram j spans characters j ..< j + 3: bigram j's start to bigram j + 1's end.
             var trigrams: [TermInfo?] = []
-            trigrams.reserveCapacity(bigrams.count - 1)
-            for j in 0..<(bigrams.count - 1) {
-                let start = Int(bigrams[bigrams.startIndex + j].start), end = Int(bigrams[bigrams.startIndex + j + 1].end)
-                let indexed = piece[start..<end].withUnsafeBufferPointer(Trigrams.isIndexed)
-                guard indexed else {
-                    trigrams.append(nil)
-                    continue
+            if index.trigramsWhole {
+                trigrams.reserveCapacity(bigrams.count - 1)
+                for j in 0..<(bigrams.count - 1) {
+                    let start = Int(bigrams[bigrams.startIndex + j].start), end = Int(bigrams[bigrams.startIndex + j + 1].end)
+                    guard piece[start..<end].withUnsafeBufferPointer(Trigrams.isIndexed) else {
+                        trigrams.append(nil)
+                        continue
+                    }
+                    // An indexed trigram that the dictionary lacks is nowhere in the field: nor is the term.
+                    let trigramKey = piece[start..<end].withUnsafeBufferPointer { TermKey.make(field: field, kind: .trigram, utf16: $0) }
+                    guard let info = try index.lookup(trigramKey) else { return nil }
+                    trigrams.append(info)
                 }
-                // An indexed trigram that the dictionary lacks is nowhere in the field: nor is the term.
-                let trigramKey = piece[start..<end].withUnsafeBufferPointer { TermKey.make(field: field, kind: .trigram, utf16: $0) }
-                guard let info = try index.lookup(trigramKey) else { return nil }
-                trigrams.append(info)
             }
             for gram in Self.coveringGrams(bigrams: infos, trigrams: trigrams) {
                 let info = gram.length == 3 ? trigrams[gram.index]! : infos[gram.index]
@@ -67,65 +61,6 @@ extension TermMatcher {
             }
         }
         return sources
-    }
-
-    /// ``coveringBigrams(_:)`` with the run's trigrams too (`trigrams[j]` spans characters
-    /// j ..< j + 3; nil where the index does not hold it): the cheapest cover of the run's
-    /// characters by bigrams and trigrams (``cheapestCover(bigrams:trigrams:)``), plus the
-    /// rarest of them all when the cover leaves it out and it is in at most half as many docs
-    /// as the cover's rarest.
-    static func coveringGrams(bigrams: [TermInfo], trigrams: [TermInfo?]) -> [(index: Int, length: Int)] {
-        var cover = cheapestCover(bigrams: bigrams.map(\.totalFreq), trigrams: trigrams.map { $0?.totalFreq })
-        func docFreq(_ gram: (index: Int, length: Int)) -> Int {
-            gram.length == 3 ? trigrams[gram.index]!.docFreq : bigrams[gram.index].docFreq
-        }
-        var rarest: (gram: (index: Int, length: Int), docFreq: Int)?
-        for (j, info) in bigrams.enumerated() where rarest == nil || info.docFreq < rarest!.docFreq {
-            rarest = ((j, 2), info.docFreq)
-        }
-        for (j, info) in trigrams.enumerated() {
-            if let info, info.docFreq < rarest!.docFreq { rarest = ((j, 3), info.docFreq) }
-        }
-        guard let rarest, !cover.contains(where: { $0 == rarest.gram }),
-              let coverRarest = cover.map(docFreq).min(), 2 * rarest.docFreq <= coverRarest else { return cover }
-        cover.append(rarest.gram)
-        return cover
-    }
-
-    /// The bigrams and trigrams (bigram j covering characters j and j + 1, trigram j
-    /// characters j … j + 2; a nil cost: not available) that cover every character of a run
-    /// at the least total cost: dynamic programming over how many characters from the start
-    /// are covered. Increasing by start.
-    /// - Complexity: O(n).
-    static func cheapestCover(bigrams: [Int], trigrams: [Int?]) -> [(index: Int, length: Int)] {
-        let n = bigrams.count + 1  // characters
-        // best[c]: least cost covering characters 0 ..< c with grams of which the last ends at c;
-        // from[c]: that last gram.
-        var best = [Int](repeating: Int.max, count: n + 1)
-        var from = [(index: Int, length: Int, previous: Int)](repeating: (0, 0, 0), count: n + 1)
-        best[0] = 0
-        for c in 0..<n where best[c] != Int.max {
-            for s in max(0, c - 2)...c {
-                for length in 2...3 {
-                    let end = s + length
-                    guard end > c, end <= n else { continue }
-                    let cost = length == 2 ? (s < bigrams.count ? bigrams[s] : nil) : (s < trigrams.count ? trigrams[s] : nil)
-                    guard let cost else { continue }
-                    let total = best[c] + cost
-                    if total < best[end] {
-                        best[end] = total
-                        from[end] = (s, length, c)
-                    }
-                }
-            }
-        }
-        var chosen: [(index: Int, length: Int)] = []
-        var c = n
-        while c > 0 {
-            chosen.append((from[c].index, from[c].length))
-            c = from[c].previous
-        }
-        return chosen.reversed()
     }
 
     /// The dictionary entries of the bigrams that find a one-character text piece `c` next to

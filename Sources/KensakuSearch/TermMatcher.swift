@@ -123,8 +123,9 @@ struct FieldMatches {
 /// document (``WordBoundaries``).
 ///
 /// A term's grams form runs (split at spaces, which only a phrase can hold). A run of two or
-/// more characters is covered by a set of its bigrams that touches every character, chosen to
-/// read the fewest positions (``cheapestCover(_:)``); a run of one character matches every
+/// more characters is covered by a set of its bigrams (and trigrams, in an index built with
+/// them) that touches every character, chosen to read the fewest positions
+/// (``cheapestCover(bigrams:trigrams:)``); a run of one character matches every
 /// gram that starts with it (one range of the dictionary). All covering grams must sit at their
 /// offsets from one start position: an exact substring match, never a false hit.
 struct TermMatcher {
@@ -222,58 +223,82 @@ struct TermMatcher {
         }
     }
 
-    /// The bigrams of a run to match it by (indices into `infos`, increasing): the
-    /// ``cheapestCover(_:)`` by positions, plus the run's rarest bigram when the cover leaves it
-    /// out and it is in at most half as many docs as the cover's rarest. Only docs holding every
-    /// chosen bigram are candidates, whose positions are all read: in 生活保護 the cover
+    /// The grams of a run to match it by, increasing by start: the ``cheapestCover(bigrams:trigrams:)``
+    /// by positions, plus the run's rarest gram when the cover leaves it out and it is in at
+    /// most half as many docs as the cover's rarest. `bigrams[j]` spans characters j and j + 1,
+    /// `trigrams[j]` characters j … j + 2 (nil, or past the end of `trigrams`, where the index
+    /// does not hold it: an index without trigrams passes none). Only docs holding every
+    /// chosen gram are candidates, whose positions are all read: in 生活保護 the bigram cover
     /// 生活 + 保護 meets in 1,432 law docs, 156 of which hold the term; 活保 narrows the
-    /// candidates to about those. An extra bigram cannot change the matches (the term holds it
+    /// candidates to about those. An extra gram cannot change the matches (the term holds it
     /// at its offset), only how many docs are looked at.
-    static func coveringBigrams(_ infos: [TermInfo]) -> [Int] {
-        let cover = cheapestCover(infos.map(\.totalFreq))
-        guard let rarest = infos.indices.min(by: { infos[$0].docFreq < infos[$1].docFreq }), !cover.contains(rarest),
-              let coverRarest = cover.map({ infos[$0].docFreq }).min(), 2 * infos[rarest].docFreq <= coverRarest
-        else { return cover }
-        return (cover + [rarest]).sorted()
+    static func coveringGrams(bigrams: [TermInfo], trigrams: [TermInfo?]) -> [(index: Int, length: Int)] {
+        var cover = cheapestCover(bigrams: bigrams.map(\.totalFreq), trigrams: trigrams.map { $0?.totalFreq })
+        func docFreq(_ gram: (index: Int, length: Int)) -> Int {
+            gram.length == 3 ? trigrams[gram.index]!.docFreq : bigrams[gram.index].docFreq
+        }
+        // The first of the rarest, bigrams before trigrams.
+        var rarest: (gram: (index: Int, length: Int), docFreq: Int)?
+        for (j, info) in bigrams.enumerated() where rarest == nil || info.docFreq < rarest!.docFreq {
+            rarest = ((j, 2), info.docFreq)
+        }
+        for (j, info) in trigrams.enumerated() {
+            if let info, let known = rarest, info.docFreq < known.docFreq { rarest = ((j, 3), info.docFreq) }
+        }
+        guard let rarest, !cover.contains(where: { $0 == rarest.gram }),
+              let coverRarest = cover.map(docFreq).min(), 2 * rarest.docFreq <= coverRarest else { return cover }
+        cover.append(rarest.gram)
+        cover.sort { ($0.index, $0.length) < ($1.index, $1.length) }
+        return cover
     }
 
-    /// The bigrams (indices into `costs`, bigram i covering characters i and i+1) that cover
-    /// every character of a run at the least total cost. Dynamic programming over the run.
+    /// The bigrams and trigrams (bigram j covering characters j and j + 1, trigram j
+    /// characters j … j + 2; a nil cost, or none: not available) that cover every character of
+    /// a run at the least total cost, increasing by start: dynamic programming over how many
+    /// characters from the start are covered.
     /// - Complexity: O(n).
-    static func cheapestCover(_ costs: [Int]) -> [Int] {
-        let n = costs.count  // bigrams; characters = n + 1
-        guard n > 1 else { return Array(0..<n) }
-        // best[2i + t]: least cost for bigrams 0...i with characters 0...i covered, t = bigram i
-        // taken; from[2i + t]: t of bigram i − 1 on that path.
-        let infinity = Int.max / 4
-        // (Scratch on the stack: a query plans each of its terms in each field.)
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * n) { scratch in
-            let best = UnsafeMutableBufferPointer(rebasing: scratch[0..<(2 * n)])
-            let from = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n)...])
-            best.initialize(repeating: infinity)
-            from.initialize(repeating: 0)
-            best[1] = costs[0]  // character 0 is covered only by bigram 0
-            for i in 1..<n {
-                // Not taking bigram i: character i must be covered by bigram i−1.
-                best[2 * i] = best[2 * i - 1]
-                from[2 * i] = 1
-                // Taking it: anything before works.
-                let previous = best[2 * i - 2] <= best[2 * i - 1] ? 0 : 1
-                best[2 * i + 1] = best[2 * i - 2 + previous] + costs[i]
-                from[2 * i + 1] = previous
+    static func cheapestCover(bigrams: [Int], trigrams: [Int?]) -> [(index: Int, length: Int)] {
+        let n = bigrams.count + 1  // characters
+        guard n > 1 else { return [] }
+        func cost(_ start: Int, _ length: Int) -> Int? {
+            length == 2 ? (start < bigrams.count ? bigrams[start] : nil) : (start < trigrams.count ? trigrams[start] : nil)
+        }
+        // (Scratch on the stack: a query plans each of its terms in each field.) best[c]: least
+        // cost covering characters 0 ..< c with grams of which the last ends at c; that last
+        // gram starts at gramStart[c], is gramLength[c] long, and follows the cover of
+        // characters 0 ..< previous[c].
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 4 * (n + 1)) { scratch in
+            let best = UnsafeMutableBufferPointer(rebasing: scratch[0..<(n + 1)])
+            let gramStart = UnsafeMutableBufferPointer(rebasing: scratch[(n + 1)..<(2 * n + 2)])
+            let gramLength = UnsafeMutableBufferPointer(rebasing: scratch[(2 * n + 2)..<(3 * n + 3)])
+            let previous = UnsafeMutableBufferPointer(rebasing: scratch[(3 * n + 3)...])
+            best.initialize(repeating: Int.max)
+            gramStart.initialize(repeating: 0)
+            gramLength.initialize(repeating: 0)
+            previous.initialize(repeating: 0)
+            best[0] = 0
+            for c in 0..<n where best[c] != Int.max {
+                for s in max(0, c - 2)...c {
+                    for length in 2...3 {
+                        let end = s + length
+                        guard end > c, end <= n, let cost = cost(s, length) else { continue }
+                        let total = best[c] + cost
+                        if total < best[end] {
+                            best[end] = total
+                            gramStart[end] = s
+                            gramLength[end] = length
+                            previous[end] = c
+                        }
+                    }
+                }
             }
-            // The last character is covered only by the last bigram.
-            var chosen: [Int] = []
-            chosen.reserveCapacity(n)
-            var t = 1
-            var i = n - 1
-            while i >= 0 {
-                if t == 1 { chosen.append(i) }
-                t = from[2 * i + t]
-                i -= 1
+            var chosen: [(index: Int, length: Int)] = []
+            var c = n
+            while c > 0 {
+                chosen.append((gramStart[c], gramLength[c]))
+                c = previous[c]
             }
-            chosen.reverse()
-            return chosen
+            return chosen.reversed()
         }
     }
 

@@ -208,7 +208,7 @@ extension SearchInternalsTests {
         ([10, 1, 10, 1, 10], [0, 1, 3, 4]),
     ])
     func cover(costs: [Int], expected: [Int]) {
-        let chosen = TermMatcher.cheapestCover(costs)
+        let chosen = TermMatcher.cheapestCover(bigrams: costs, trigrams: []).map(\.index)
         #expect(chosen == expected)
         for c in 0...costs.count { #expect(chosen.contains(c) || chosen.contains(c - 1), "character \(c) uncovered") }
     }
@@ -248,7 +248,7 @@ extension SearchInternalsTests {
     ])
     func coveringBigrams(stats: [(Int, Int)], expected: [Int]) {
         let infos = stats.map { TermInfo(docFreq: $0.0, totalFreq: $0.1, postingsOffset: 0, postingsLength: 0) }
-        #expect(TermMatcher.coveringBigrams(infos) == expected.sorted())
+        #expect(TermMatcher.coveringGrams(bigrams: infos, trigrams: []).map(\.index) == expected.sorted())
     }
 }
 
