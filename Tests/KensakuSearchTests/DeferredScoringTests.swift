@@ -31,11 +31,7 @@ struct DeferredScoringTests {
                 eager.explain = true
                 let a = try searcher.search(query, options: lazy)
                 let b = try searcher.search(query, options: eager)
-                #expect(a.total == b.total, "\(query)")
-                #expect(a.hits.map(\.id) == b.hits.map(\.id), "\(query) limit \(limit) offset \(offset) words \(words)")
-                for (x, y) in zip(a.hits, b.hits) {
-                    #expect(abs(x.score - y.score) < 1e-9, "\(query): \(x.id) \(x.score) vs \(y.score)")
-                }
+                SearchFixtures.expectSameAnswers(a, b, "\(query) limit \(limit) offset \(offset) words \(words)")
             }
         }
     }

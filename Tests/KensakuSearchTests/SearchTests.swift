@@ -22,6 +22,28 @@ enum SearchFixtures {
         _ = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i", options: options)
         return (try Searcher(index: IndexReader.open(directory: dir + "/i")), dir)
     }
+
+    /// `options` with every term that can be split between the two threads split (two
+    /// candidates suffice, in a field of any length).
+    static func splittingEverything(_ options: SearchOptions) -> SearchOptions {
+        var split = options
+        split.threads = 2
+        split.splitMinimumCandidates = 2
+        split.splitMinimumFieldLength = 0
+        return split
+    }
+
+    /// Expects `b` to answer as `a` does: the same total and matching docs, the same hits in
+    /// the same order (ties included: `TopK.rank`), and scores within 10⁻⁹ (two ways of adding
+    /// a score's parts may differ in the last bits).
+    static func expectSameAnswers(_ a: SearchResult, _ b: SearchResult, _ context: String,
+                                  sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.total == b.total && a.allDocs == b.allDocs, "\(context)", sourceLocation: sourceLocation)
+        #expect(a.hits.map(\.id) == b.hits.map(\.id), "\(context)", sourceLocation: sourceLocation)
+        for (x, y) in zip(a.hits, b.hits) {
+            #expect(abs(x.score - y.score) < 1e-9, "\(context): \(x.id) \(x.score) vs \(y.score)", sourceLocation: sourceLocation)
+        }
+    }
 }
 
 @Suite("Search on the seed report")

@@ -94,10 +94,9 @@ struct TrigramSearchTests {
                     search.wordsOnly = words
                     search.exact = exact
                     search.explain = explain
-                    search.threads = threads
-                    search.splitMinimumCandidates = 2
-                    search.splitMinimumFieldLength = 0
                     search.allIDs = true
+                    search = SearchFixtures.splittingEverything(search)
+                    search.threads = threads
                     let a: SearchResult, b: SearchResult
                     do {
                         a = try plain.search(query, options: search)
@@ -108,11 +107,7 @@ struct TrigramSearchTests {
                         continue
                     }
                     if a.total > 0 { matched += 1 }
-                    #expect(a.total == b.total && a.allDocs == b.allDocs, "\(query)")
-                    #expect(a.hits.map(\.id) == b.hits.map(\.id), "\(query) limit \(limit) words \(words) exact \(exact) threads \(threads)")
-                    for (x, y) in zip(a.hits, b.hits) {
-                        #expect(abs(x.score - y.score) < 1e-9, "\(query): \(x.id) \(x.score) vs \(y.score)")
-                    }
+                    SearchFixtures.expectSameAnswers(a, b, "\(query) limit \(limit) words \(words) exact \(exact) threads \(threads)")
                 }
             }
         }
