@@ -36,6 +36,20 @@ struct TrigramTests {
         #expect(try Self.trigrams(text) == expected)
     }
 
+    @Test("The characters that keep a trigram out are the clause ends that analysis cuts after")
+    func exclusionsAreTheCutBoundaries() {
+        // AnalysisChunks reads raw UTF-8, Trigrams normalized UTF-16: each clause end is its own
+        // normalization, so the two lists must name the same characters.
+        var clauseEnds: [UInt16] = []
+        for u in UInt16(0)...UInt16(0xD7FF) {
+            let bytes = Array(String(UnicodeScalar(u)!).utf8)
+            let isClauseEnd = bytes.withUnsafeBufferPointer { AnalysisChunks.boundary($0, before: $0.count) == .clauseEnd }
+            if isClauseEnd { clauseEnds.append(u) }
+            #expect(Trigrams.excludes(u) == isClauseEnd, "U+\(String(u, radix: 16))")
+        }
+        #expect(clauseEnds == [0x28, 0x29, 0x3001, 0x3002, 0x300C, 0x300D])
+    }
+
     @Test("Built with trigrams: each holds the positions of its three characters, and the manifest says so")
     func trigramPostings() throws {
         let dir = Fixtures.temporaryDirectory()
