@@ -115,23 +115,26 @@ struct SearchCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            let color = isatty(1) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+            // Written out once, as one string: `print` casts each of its arguments at run time,
+            // and the first casts scan the binary's protocol conformances.
+            var out = ""
+            let noColor = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
+            let color = isatty(1) == 1 && !noColor
             let (open, close) = color ? ("\u{1B}[1;31m", "\u{1B}[0m") : ("[", "]")
             let bold = color ? "\u{1B}[1m" : ""
             let reset = color ? "\u{1B}[0m" : ""
-            print("\(result.total) hit\(result.total == 1 ? "" : "s") for \(text) (\(String(format: "%.2f", elapsed * 1000)) ms)")
+            out += "\(result.total) hit\(result.total == 1 ? "" : "s") for \(text) (\(String(format: "%.2f", elapsed * 1000)) ms)\n"
             for (n, s) in shown.enumerated() {
-                print("")
-                print("\(options.offset + n + 1). \(bold)\(s.title.isEmpty ? s.hit.id : s.title)\(reset)  score \(String(format: "%.3f", s.hit.score))")
-                print("   id: \(s.hit.id)\(s.section.isEmpty ? "" : "  section: \(s.section)")")
-                if !s.snippet.pieces.isEmpty { print("   " + s.snippet.render(open: open, close: close)) }
-                if explain { for line in s.hit.explanation { print("     " + line) } }
+                out += "\n\(options.offset + n + 1). \(bold)\(s.title.isEmpty ? s.hit.id : s.title)\(reset)  score \(String(format: "%.3f", s.hit.score))\n"
+                out += "   id: \(s.hit.id)\(s.section.isEmpty ? "" : "  section: \(s.section)")\n"
+                if !s.snippet.pieces.isEmpty { out += "   " + s.snippet.render(open: open, close: close) + "\n" }
+                if explain { for line in s.hit.explanation { out += "     " + line + "\n" } }
             }
             for facet in result.facets {
-                print("")
-                print("\(facet.field):")
-                for (value, count) in facet.counts { print("  \(count)\t\(value)") }
+                out += "\n\(facet.field):\n"
+                for (value, count) in facet.counts { out += "  \(count)\t\(value)\n" }
             }
+            FileHandle.standardOutput.write(Data(out.utf8))
         }
         if result.total == 0 { throw ExitCode(1) }
     }
