@@ -40,7 +40,17 @@ extension Searcher {
     /// - Complexity: O(bytes up to the window's end), O(text) when nothing matches.
     public func snippet(of text: String, terms: [String], numbers: Bool = true, width: Int = 80,
                         pieceBytes: Int = Searcher.snippetPieceBytes) -> Snippet {
-        let bytes = Array(text.utf8)
+        snippet(ofUTF8: Array(text.utf8), terms: terms, numbers: numbers, width: width, pieceBytes: pieceBytes)
+    }
+
+    /// ``snippet(of:terms:numbers:width:pieceBytes:)`` of a text given as UTF-8 that may not be
+    /// valid (a value of the document store, ``StoredDocumentBytes``): only the pieces read
+    /// are checked, as they are made into strings; when one is not valid UTF-8, the whole
+    /// text is repaired first (ill-formed sequences become U+FFFD), as a string of it would be.
+    /// The same snippet as of `String(decoding: utf8, as: UTF8.self)`.
+    public func snippet(ofUTF8 utf8: [UInt8], terms: [String], numbers: Bool = true, width: Int = 80,
+                        pieceBytes: Int = Searcher.snippetPieceBytes) -> Snippet {
+        var bytes = utf8
         let numberPieces = numbers ? terms.compactMap { NumberPieces(analyzerForSnippets.analyze($0)) } : []
         let needles = terms.map { Array(normalize($0).units) }.filter { !$0.isEmpty }
         // (A term holding a line break could run across a cut: then the text is one piece.)
@@ -62,8 +72,15 @@ extension Searcher {
         while pieceStart < bytes.count, pieceStart < windowEnd ?? Int.max {
             let pieceEnd = pieceBytes >= bytes.count - pieceStart ? bytes.count
                 : bytes.withUnsafeBufferPointer { AnalysisChunks.lineCut($0, from: pieceStart, target: pieceBytes) }
-            let found = matches(in: String(decoding: bytes[pieceStart..<pieceEnd], as: UTF8.self), numberPieces: numberPieces,
-                                needles: needles)
+            guard let piece = String(validating: bytes[pieceStart..<pieceEnd], as: UTF8.self) else {
+                // Match offsets are into the piece's bytes: repair the text, and start again.
+                bytes = Array(String(decoding: bytes, as: UTF8.self).utf8)
+                ranges = []
+                windowEnd = nil
+                pieceStart = 0
+                continue
+            }
+            let found = matches(in: piece, numberPieces: numberPieces, needles: needles)
             ranges += found.map { ($0.lowerBound + pieceStart)..<($0.upperBound + pieceStart) }
             if windowEnd == nil, let first = found.map(\.lowerBound).min() {
                 windowEnd = window(anchor: first + pieceStart).end

@@ -83,14 +83,19 @@ struct SearchCommand: ParsableCommand {
         struct Shown { var hit: Hit; var title: String; var section: String; var snippet: Snippet }
         var shown: [Shown] = []
         for hit in result.hits {
-            let stored = try? searcher.index.store.document(hit.doc)
-            func value(_ field: Int?) -> String { stored?.fields.first { $0.field == field }?.values.joined(separator: " ") ?? "" }
+            // The values as bytes: a snippet makes strings of the part of a long text it reads.
+            let stored = try? searcher.index.store.documentBytes(hit.doc)
+            func bytes(_ field: Int?) -> [UInt8] {
+                guard let values = stored?.fields.first(where: { $0.field == field })?.values else { return [] }
+                return values.count == 1 ? values[0] : Array(values.joined(separator: [0x20]))
+            }
+            func value(_ field: Int?) -> String { String(decoding: bytes(field), as: UTF8.self) }
             let title = value(titleField)
             let section = value(searcher.index.fieldNumber("section"))
             // The snippet comes from the first text field with a match, else the first text field.
             var snippet = Snippet(pieces: [], matchCount: 0)
             for field in textFields {
-                let s = searcher.snippet(of: value(field), terms: result.highlightTerms, numbers: !exact)
+                let s = searcher.snippet(ofUTF8: bytes(field), terms: result.highlightTerms, numbers: !exact)
                 if snippet.pieces.isEmpty || (snippet.matchCount == 0 && s.matchCount > 0) { snippet = s }
                 if s.matchCount > 0 { break }
             }

@@ -163,6 +163,26 @@ struct SearchTests {
             }
         }
     }
+
+    @Test("A snippet of UTF-8 bytes, valid or not, is the snippet of their string", arguments: [7, 64, Searcher.snippetPieceBytes])
+    func snippetOfBytes(pieceBytes: Int) {
+        var rng = SeededGenerator(seed: 0xB_17E5 &+ UInt64(pieceBytes))
+        let fragments: [[UInt8]] = ["\n", "。", "婦人相談所", "長", "保護", "第", "二十五", "条", "の", "ＩＣＰＯ", "𠮷"].map { Array($0.utf8) }
+            + [[0xFF], [0xE5, 0xA9], [0x80], [0xF0, 0x9F], [0xC3]]  // a stray byte, cut sequences, a lone continuation
+        for trial in 0..<80 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...300, using: &rng) {
+                // Every other text is valid UTF-8; the rest draw ill-formed bytes too.
+                bytes += fragments[Int.random(in: 0..<(trial % 2 == 0 ? 11 : fragments.count), using: &rng)]
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            for query in [["婦人相談所"], ["保護", "ＩＣＰＯ"], ["第25条"]] {
+                let fromBytes = searcher.snippet(ofUTF8: bytes, terms: query, pieceBytes: pieceBytes)
+                let fromString = searcher.snippet(of: text, terms: query, pieceBytes: pieceBytes)
+                #expect(fromBytes == fromString && fromBytes.matchCount == fromString.matchCount, "\(query) in \(bytes)")
+            }
+        }
+    }
 }
 
 @Suite("Search internals")
