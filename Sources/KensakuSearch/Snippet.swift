@@ -24,6 +24,8 @@ public struct Snippet: Sendable, Equatable {
 extension Searcher {
     /// Bytes of text a snippet normalizes at a time (see ``snippet(of:terms:numbers:width:pieceBytes:)``).
     public static let snippetPieceBytes = 8 << 10
+    /// Bytes of the first piece a snippet normalizes (the next ones double up to ``snippetPieceBytes``).
+    public static let firstSnippetPieceBytes = 1 << 10
 
     /// A snippet of `text` around the first match of the highlight terms, about `width`
     /// characters wide. Matches are found in the normalized text and highlighted on the
@@ -31,7 +33,8 @@ extension Searcher {
     /// With `numbers`, a term with numbers also highlights their other written forms
     /// (第25条 highlights 第二十五条 as the document wrote it).
     ///
-    /// The text is normalized and searched in pieces of about `pieceBytes`, cut after a line
+    /// The text is normalized and searched in pieces of about `pieceBytes` (the first ones
+    /// smaller: ``firstSnippetPieceBytes``, doubling), cut after a line
     /// break (``AnalysisChunks/lineCut(_:from:target:)``: each piece normalizes as it does in
     /// the whole text, and no number or term runs across a cut), and only up to the end of the
     /// window: a law of 100,000 characters whose first match is in its first lines is not
@@ -55,6 +58,9 @@ extension Searcher {
         let needles = terms.map { Array(normalize($0).units) }.filter { !$0.isEmpty }
         // (A term holding a line break could run across a cut: then the text is one piece.)
         let pieceBytes = needles.contains { $0.contains(0x0A) } ? Int.max : max(1, pieceBytes)
+        // The first pieces are smaller (1 KB, then twice as large each time up to `pieceBytes`):
+        // a law's first match is often in its first lines.
+        var target = min(pieceBytes, Self.firstSnippetPieceBytes)
         var ranges: [Range<Int>] = []  // byte ranges in the original
         /// Where the window ends, once the first match has placed it.
         var windowEnd: Int?
@@ -70,14 +76,16 @@ extension Searcher {
             return (start, boundary(start + width * 3))
         }
         while pieceStart < bytes.count, pieceStart < windowEnd ?? Int.max {
-            let pieceEnd = pieceBytes >= bytes.count - pieceStart ? bytes.count
-                : bytes.withUnsafeBufferPointer { AnalysisChunks.lineCut($0, from: pieceStart, target: pieceBytes) }
+            let pieceEnd = target >= bytes.count - pieceStart ? bytes.count
+                : bytes.withUnsafeBufferPointer { AnalysisChunks.lineCut($0, from: pieceStart, target: target) }
+            target = min(pieceBytes, 2 * target)
             guard let piece = String(validating: bytes[pieceStart..<pieceEnd], as: UTF8.self) else {
                 // Match offsets are into the piece's bytes: repair the text, and start again.
                 bytes = Array(String(decoding: bytes, as: UTF8.self).utf8)
                 ranges = []
                 windowEnd = nil
                 pieceStart = 0
+                target = min(pieceBytes, Self.firstSnippetPieceBytes)
                 continue
             }
             let found = matches(in: piece, numberPieces: numberPieces, needles: needles)
@@ -99,8 +107,10 @@ extension Searcher {
         let (start, end) = window(anchor: merged.first?.lowerBound ?? 0)
         var pieces: [(String, Bool)] = []
         var cursor = start
-        func clean(_ s: some Collection<UInt8>) -> String {
-            String(decoding: s, as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+        /// Line breaks shown as spaces (byte by byte: a line feed is never inside a longer
+        /// sequence; Foundation's `replacingOccurrences` took 66k instructions a call).
+        func clean(_ s: ArraySlice<UInt8>) -> String {
+            String(decoding: s.lazy.map { $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self)
         }
         for r in merged where r.upperBound > start && r.lowerBound < end {
             let lo = max(r.lowerBound, start), hi = min(r.upperBound, end)
