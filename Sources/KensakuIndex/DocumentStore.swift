@@ -22,14 +22,9 @@ enum DocumentStore {
 
 /// A stored document's values as the store holds them, UTF-8 not yet checked: what a caller
 /// that reads only a part of a long value (a snippet) takes, making strings of that part alone.
-public struct StoredDocumentBytes: Sendable, Equatable {
+public struct StoredDocumentBytes: Sendable {
     public var id: String
     public var fields: [(field: Int, values: [[UInt8]])]
-
-    public static func == (a: StoredDocumentBytes, b: StoredDocumentBytes) -> Bool {
-        a.id == b.id && a.fields.count == b.fields.count
-            && zip(a.fields, b.fields).allSatisfy { $0.field == $1.field && $0.values == $1.values }
-    }
 }
 
 /// A stored document: its id and field values, by field number.
