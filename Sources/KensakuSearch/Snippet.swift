@@ -62,7 +62,7 @@ extension Searcher {
         // a law's first match is often in its first lines.
         var target = min(pieceBytes, Self.firstSnippetPieceBytes)
         var ranges: [Range<Int>] = []  // byte ranges in the original
-        /// Where the window ends, once the first match has placed it.
+        /// Where reading may stop, once the first match has placed the window.
         var windowEnd: Int?
         var pieceStart = 0
         func boundary(_ offset: Int) -> Int {
@@ -91,7 +91,9 @@ extension Searcher {
             let found = matches(in: piece, numberPieces: numberPieces, needles: needles)
             ranges += found.map { ($0.lowerBound + pieceStart)..<($0.upperBound + pieceStart) }
             if windowEnd == nil, let first = found.map(\.lowerBound).min() {
-                windowEnd = window(anchor: first + pieceStart).end
+                // Up to and with the byte where the window's end is looked for (``boundary``
+                // steps back from it), so that every byte it looks at is checked UTF-8.
+                windowEnd = window(anchor: first + pieceStart).start + width * 3 + 1
             }
             pieceStart = pieceEnd
         }

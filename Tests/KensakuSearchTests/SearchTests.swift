@@ -164,6 +164,24 @@ struct SearchTests {
         }
     }
 
+    @Test("A stray byte just past a snippet's window leaves it as the snippet of the repaired string")
+    func strayByteAfterWindow() {
+        // The window's end is found by looking at the bytes around it: a stray byte there, just
+        // after a piece that ends where the window does (a line break at every offset around
+        // its end), must be read as the string of the bytes reads it.
+        for lineEnd in 200..<260 {
+            for gap in 0..<4 {
+                for stray: [UInt8] in [[0x80], [0xBF, 0x80], [0xFF]] {
+                    var bytes = Array("婦人相談所".utf8) + Array(repeating: UInt8(ascii: "a"), count: lineEnd - 15) + [0x0A]
+                    bytes += Array(repeating: UInt8(ascii: "b"), count: gap) + stray + Array(repeating: UInt8(ascii: "c"), count: 100)
+                    let fromBytes = searcher.snippet(ofUTF8: bytes, terms: ["婦人相談所"], pieceBytes: 64)
+                    let fromString = searcher.snippet(of: String(decoding: bytes, as: UTF8.self), terms: ["婦人相談所"], pieceBytes: 64)
+                    #expect(fromBytes == fromString, "line break at \(lineEnd), stray \(stray) \(gap) after")
+                }
+            }
+        }
+    }
+
     @Test("A snippet of UTF-8 bytes, valid or not, is the snippet of their string", arguments: [7, 64, Searcher.snippetPieceBytes])
     func snippetOfBytes(pieceBytes: Int) {
         var rng = SeededGenerator(seed: 0xB_17E5 &+ UInt64(pieceBytes))
