@@ -186,16 +186,21 @@ struct QueryTarget: FuzzTarget {
         for facet in result.facets where facet.counts.contains(where: { $0.count > result.total || $0.count <= 0 }) {
             violation("facet \(facet.field) has a count outside 1...\(result.total)")
         }
-        // Snippets of the first hits, as the CLI shows them.
+        // Snippets of the first hits, as the CLI shows them (from the stored bytes; the same
+        // as from the stored strings).
         for hit in result.hits.prefix(3) {
-            let stored: StoredDocument
-            do { stored = try index.store.document(hit.doc) } catch {
+            let stored: StoredDocumentBytes
+            do { stored = try index.store.documentBytes(hit.doc) } catch {
                 violation("stored document \(hit.doc) of an intact index: \(error)")
                 continue
             }
             for (_, values) in stored.fields {
-                let text = values.joined(separator: " ")
-                let snippet = searcher.snippet(of: text, terms: result.highlightTerms, numbers: !options.exact)
+                let bytes = Array(values.joined(separator: [0x20]))
+                let text = String(decoding: bytes, as: UTF8.self)
+                let snippet = searcher.snippet(ofUTF8: bytes, terms: result.highlightTerms, numbers: !options.exact)
+                if snippet != searcher.snippet(of: text, terms: result.highlightTerms, numbers: !options.exact) {
+                    violation("the snippet of a stored value's bytes differs from that of its string")
+                }
                 var pieces = snippet.pieces
                 let flat = text.replacingOccurrences(of: "\n", with: " ")
                 if let first = pieces.first, first.text == "…", !first.highlighted, !flat.hasPrefix("…") { pieces.removeFirst() }

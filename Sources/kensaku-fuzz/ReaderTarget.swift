@@ -281,9 +281,14 @@ struct ReaderTarget: FuzzTarget {
                 for hit in result.hits.prefix(3) {
                     _ = reader.docs.id(hit.doc)
                     do {
-                        let stored = try reader.store.document(hit.doc)
+                        // As the CLI reads it: bytes (a damaged store may hold ill-formed UTF-8),
+                        // whose snippet is that of their string.
+                        let stored = try reader.store.documentBytes(hit.doc)
                         if let value = stored.fields.first?.values.first {
-                            _ = searcher.snippet(of: value, terms: result.highlightTerms)
+                            let snippet = searcher.snippet(ofUTF8: value, terms: result.highlightTerms)
+                            if snippet != searcher.snippet(of: String(decoding: value, as: UTF8.self), terms: result.highlightTerms) {
+                                violation("the snippet of a stored value's bytes differs from that of its string")
+                            }
                         }
                     } catch { kinds.append("store: " + ErrorKind.of(error)) }
                 }
