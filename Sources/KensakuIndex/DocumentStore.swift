@@ -25,6 +25,13 @@ enum DocumentStore {
 public struct StoredDocumentBytes: Sendable {
     public var id: String
     public var fields: [(field: Int, values: [[UInt8]])]
+
+    /// The values of `field` joined by a space, as a multi-valued field is shown (empty when
+    /// the document has none).
+    public func joined(field: Int?) -> [UInt8] {
+        guard let values = fields.first(where: { $0.field == field })?.values else { return [] }
+        return values.count == 1 ? values[0] : Array(values.joined(separator: [0x20]))
+    }
 }
 
 /// A stored document: its id and field values, by field number.
@@ -257,23 +264,25 @@ public final class DocumentStoreReader {
     private static func parse(_ bytes: UnsafeRawBufferPointer, file: String, firstDoc: Int, doc: Int) throws(IndexError) -> StoredDocumentBytes {
         var r = ByteReader(bytes, file: file)
         guard doc >= firstDoc else { throw r.corrupt("document \(doc) is not in the block of documents from \(firstDoc)") }
-        for _ in firstDoc..<doc {
-            _ = try r.bytes(try r.varint(max: bytes.count))
-            for _ in 0..<(try r.varint(max: 255)) {
-                _ = try r.varint(max: 255)
-                for _ in 0..<(try r.varint(max: bytes.count)) { _ = try r.bytes(try r.varint(max: bytes.count)) }
-            }
-        }
-        let id = try r.string(try r.varint(max: bytes.count))
-        let fieldCount = try r.varint(max: 255)
+        for _ in firstDoc..<doc { _ = try record(&r, keep: false) }
+        return try record(&r, keep: true)!
+    }
+
+    /// Reads one `Doc` of a block (see ``DocumentStore``); its values are copied only with
+    /// `keep` (else nil: the record is stepped over).
+    private static func record(_ r: inout ByteReader, keep: Bool) throws(IndexError) -> StoredDocumentBytes? {
+        let limit = r.base.count
+        let id = try r.bytes(try r.varint(max: limit))
         var fields: [(field: Int, values: [[UInt8]])] = []
-        for _ in 0..<fieldCount {
+        for _ in 0..<(try r.varint(max: 255)) {
             let field = try r.varint(max: 255)
-            let valueCount = try r.varint(max: bytes.count)
             var values: [[UInt8]] = []
-            for _ in 0..<valueCount { values.append(Array(try r.bytes(try r.varint(max: bytes.count)))) }
-            fields.append((field, values))
+            for _ in 0..<(try r.varint(max: limit)) {
+                let value = try r.bytes(try r.varint(max: limit))
+                if keep { values.append(Array(value)) }
+            }
+            if keep { fields.append((field, values)) }
         }
-        return StoredDocumentBytes(id: id, fields: fields)
+        return keep ? StoredDocumentBytes(id: String(decoding: id, as: UTF8.self), fields: fields) : nil
     }
 }

@@ -71,9 +71,10 @@ extension Searcher {
             return o
         }
         // About a third of the window before the first match; 3 bytes a character for Japanese.
-        func window(anchor: Int) -> (start: Int, end: Int) {
+        // `limit` is the byte the end is looked for from (``boundary`` steps back from it).
+        func window(anchor: Int) -> (start: Int, end: Int, limit: Int) {
             let start = boundary(anchor - width)
-            return (start, boundary(start + width * 3))
+            return (start, boundary(start + width * 3), start + width * 3)
         }
         while pieceStart < bytes.count, pieceStart < windowEnd ?? Int.max {
             let pieceEnd = target >= bytes.count - pieceStart ? bytes.count
@@ -93,7 +94,7 @@ extension Searcher {
             if windowEnd == nil, let first = found.map(\.lowerBound).min() {
                 // Up to and with the byte where the window's end is looked for (``boundary``
                 // steps back from it), so that every byte it looks at is checked UTF-8.
-                windowEnd = window(anchor: first + pieceStart).start + width * 3 + 1
+                windowEnd = window(anchor: first + pieceStart).limit + 1
             }
             pieceStart = pieceEnd
         }
@@ -106,7 +107,7 @@ extension Searcher {
                 merged.append(r)
             }
         }
-        let (start, end) = window(anchor: merged.first?.lowerBound ?? 0)
+        let (start, end, _) = window(anchor: merged.first?.lowerBound ?? 0)
         var pieces: [(String, Bool)] = []
         var cursor = start
         /// Line breaks shown as spaces (byte by byte: a line feed is never inside a longer

@@ -194,8 +194,8 @@ struct QueryTarget: FuzzTarget {
                 violation("stored document \(hit.doc) of an intact index: \(error)")
                 continue
             }
-            for (_, values) in stored.fields {
-                let bytes = Array(values.joined(separator: [0x20]))
+            for (field, _) in stored.fields {
+                let bytes = stored.joined(field: field)
                 let text = String(decoding: bytes, as: UTF8.self)
                 let snippet = searcher.snippet(ofUTF8: bytes, terms: result.highlightTerms, numbers: !options.exact)
                 if snippet != searcher.snippet(of: text, terms: result.highlightTerms, numbers: !options.exact) {

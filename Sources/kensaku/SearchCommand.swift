@@ -85,10 +85,7 @@ struct SearchCommand: ParsableCommand {
         for hit in result.hits {
             // The values as bytes: a snippet makes strings of the part of a long text it reads.
             let stored = try? searcher.index.store.documentBytes(hit.doc)
-            func bytes(_ field: Int?) -> [UInt8] {
-                guard let values = stored?.fields.first(where: { $0.field == field })?.values else { return [] }
-                return values.count == 1 ? values[0] : Array(values.joined(separator: [0x20]))
-            }
+            func bytes(_ field: Int?) -> [UInt8] { stored?.joined(field: field) ?? [] }
             func value(_ field: Int?) -> String { String(decoding: bytes(field), as: UTF8.self) }
             let title = value(titleField)
             let section = value(searcher.index.fieldNumber("section"))
