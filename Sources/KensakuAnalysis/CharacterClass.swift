@@ -1,6 +1,6 @@
 /// Character classes on UTF-16 code units that analysis needs. All are BMP tests: the
 /// characters they name (kana, marks, spaces) live in the BMP.
-enum CharacterClass {
+public enum CharacterClass {
     @inline(__always)
     static func isHiragana(_ u: UInt16) -> Bool { (0x3041...0x3096).contains(u) || (0x309D...0x309F).contains(u) }
 
@@ -16,8 +16,8 @@ enum CharacterClass {
 
     /// Separators between gram runs: whitespace and control characters, after NFKC (which
     /// already maps the ideographic space U+3000 and the no-break spaces to U+0020).
-    @inline(__always)
-    static func isSpace(_ u: UInt16) -> Bool {
+    @inlinable
+    public static func isSpace(_ u: UInt16) -> Bool {
         u <= 0x20 || (0x7F...0xA0).contains(u) || u == 0x1680 || (0x2000...0x200A).contains(u)
             || u == 0x2028 || u == 0x2029 || u == 0x202F || u == 0x205F || u == 0x3000 || u == 0xFEFF
     }

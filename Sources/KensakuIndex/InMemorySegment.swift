@@ -75,6 +75,20 @@ struct InMemorySegment {
         tokenPositions.append(position)
     }
 
+    /// Makes a term that no ``add(prefix:_:position:)`` has made in this segment, for
+    /// ``add(term:position:)``: a caller that knows its terms apart (``MinerPart``) skips the
+    /// lookup of every occurrence's text.
+    mutating func newTerm(prefix: UInt16, _ units: UnsafeBufferPointer<UInt16>) -> Int32 {
+        terms.append(prefix: prefix, units)
+    }
+
+    /// Adds one occurrence of a term made by ``newTerm(prefix:_:)`` to the current document.
+    @inline(__always)
+    mutating func add(term: Int32, position: UInt32) {
+        tokenTerms.append(term)
+        tokenPositions.append(position)
+    }
+
     /// Ends the current document: groups its occurrences by term (a counting sort that keeps
     /// each term's positions in order) and appends them to the pool.
     /// - Complexity: O(occurrences in the document).

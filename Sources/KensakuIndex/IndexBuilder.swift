@@ -28,9 +28,15 @@ public struct IndexBuildOptions: Sendable {
     /// are then matched by far fewer positions (on laws2013, the measure queries' longer terms
     /// 1.1–2.6× faster), for an index about 75% larger that takes about 1.7 times as long to build.
     public var trigrams = false
+    /// Count the frequent n-grams of the text too (``Ngrams``), with these settings: a term
+    /// that is one is then answered from its counts, without reading positions.
+    public var ngrams: NgramSettings?
     /// Segments merge on two threads (two key ranges at once) when the largest is over this
     /// many bytes; tests lower it to merge small corpora that way too.
     var mergeSplitMinimumBytes = 4 << 20
+    /// The n-gram pass flushes a segment at this many bytes of postings instead of the
+    /// threads' budget; tests lower it to flush in the middle of a level.
+    var ngramSegmentBytes: Int?
     /// Progress callback, called from the reading thread about twice a second.
     public var progress: (@Sendable (BuildProgress) -> Void)?
 
@@ -57,6 +63,8 @@ public struct BuildReport: Sendable {
     public var mergeSeconds: Double
     public var segments: Int
     public var memoStatistics: (hits: Int, misses: Int)
+    /// N-grams counted (``IndexBuildOptions/ngrams``), over all fields.
+    public var ngrams = 0
 }
 
 /// Builds an index directory from a document source: reads documents on the calling thread,
@@ -110,7 +118,8 @@ public enum IndexBuilder {
         let sharedMemo = SharedSegmentMemo(budgetUnits: max(1, options.threads) * SharedSegmentMemo.budgetUnitsPerThread)
         let workers = try (0..<max(1, options.threads)).map { n in
             try IndexWorker(number: n, queue: queue, temporary: temporary, budget: budget, chunkBytes: options.analysisChunkBytes,
-                            settings: options.analyzer, memo: sharedMemo, trigrams: options.trigrams)
+                            settings: options.analyzer, memo: sharedMemo, trigrams: options.trigrams,
+                            keepText: options.ngrams != nil)
         }
         let threads = workers.map { worker in
             let thread = Thread { worker.run() }
@@ -182,14 +191,46 @@ public enum IndexBuilder {
                 }
             }
         }
-        let segments = workers.flatMap(\.segmentPaths)
+        var segments = workers.flatMap(\.segmentPaths)
+        let boundsFiles = try workers.map { worker throws(IndexError) in
+            try MappedFile(path: worker.boundsPath, name: "bounds \(worker.number)", kind: .docs)
+        }
+        var ngramCount = 0
+        if let settings = options.ngrams {
+            let textFiles = try workers.map { worker throws(IndexError) in
+                try MappedFile(path: worker.textPath, name: "text \(worker.number)", kind: .docs)
+            }
+            var units = [[(offset: Int, count: Int)]](repeating: [(offset: Int, count: Int)](repeating: (0, 0), count: ids.count),
+                                                       count: specs.count)
+            for worker in workers {
+                for (doc, fields) in worker.fieldData {
+                    for data in fields { units[data.field][Int(doc)] = (data.unitsOffset, data.unitsCount) }
+                }
+            }
+            var miner = NgramMiner(settings: settings, temporary: temporary, budget: options.ngramSegmentBytes ?? budget, threads: options.threads)
+            for field in specs.indices where specs[field].analyzed {
+                var texts: [NgramMiner.Text] = []
+                for doc in ids.indices {
+                    let (offset, count) = units[field][doc]
+                    let location = bounds[field][doc]
+                    guard count > 0 else { continue }
+                    let file = textFiles[Int(location.file)].body
+                    guard offset >= 0, offset + 2 * count <= file.count else { throw IndexError.build("text file too short") }
+                    let text = UnsafeRawBufferPointer(rebasing: file[offset..<(offset + 2 * count)])
+                    let boundsBody = boundsFiles[Int(location.file)].body
+                    let boundsBytes = UnsafeRawBufferPointer(rebasing: boundsBody[Int(location.offset)..<(Int(location.offset) + Int(location.count))])
+                    texts.append(NgramMiner.Text(doc: UInt32(doc), units: text.assumingMemoryBound(to: UInt16.self),
+                                                 bounds: WordBoundaries(boundsBytes)))
+                }
+                try miner.mine(field: field, texts: texts)
+            }
+            segments += miner.segmentPaths
+            ngramCount = miner.counted
+        }
         let invertSeconds = Date().timeIntervalSince(started)
         let storeFile = try store.finish()
         let merged = try SegmentMerger.merge(segments: segments, lengths: lengths, termsPath: path(.terms), postingsPath: path(.postings),
                                              temporary: temporary, threads: options.threads, splitMinimumBytes: options.mergeSplitMinimumBytes)
-        let boundsFiles = try workers.map { worker throws(IndexError) in
-            try MappedFile(path: worker.boundsPath, name: "bounds \(worker.number)", kind: .docs)
-        }
         let docsFile = try DocsFile.write(path: path(.docs), lengths: lengths, ids: ids, bounds: bounds, boundsFiles: boundsFiles)
 
         var memo = (hits: 0, misses: 0)
@@ -211,7 +252,8 @@ public enum IndexBuilder {
             files: [entry(.terms, merged.termsFile), entry(.postings, merged.postingsFile),
                     entry(.docs, docsFile), entry(.store, storeFile)],
             forcedCuts: workers.reduce(0) { $0 + $1.forcedCuts },
-            trigrams: options.trigrams ? true : nil
+            trigrams: options.trigrams ? true : nil,
+            ngrams: options.ngrams
         )
         let mergeSeconds = Date().timeIntervalSince(started) - invertSeconds
         try commit(manifest, directory: directory)
@@ -219,7 +261,7 @@ public enum IndexBuilder {
         try? removeStale(directory: directory, keeping: manifest)
         return BuildReport(manifest: manifest, skipped: source.skipped, textBytes: textBytes,
                            seconds: Date().timeIntervalSince(started), invertSeconds: invertSeconds, mergeSeconds: mergeSeconds,
-                           segments: segments.count, memoStatistics: memo)
+                           segments: segments.count, memoStatistics: memo, ngrams: ngramCount)
     }
 
     /// Writes the manifest under a temporary name, fsyncs it, renames it into place and

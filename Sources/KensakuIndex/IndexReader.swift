@@ -136,6 +136,13 @@ public final class IndexReader {
     /// dictionary means the term is nowhere in that field.
     public var trigramsWhole: Bool { manifest.trigrams == true && manifest.forcedCuts == 0 }
 
+    /// The index counts every frequent n-gram of its text that ``Ngrams`` counts (built with
+    /// them, and no value cut for analysis where an n-gram could run across the cut), up to
+    /// this many UTF-16 units; nil otherwise. A search may then take a term that is such an
+    /// n-gram from its count postings (``TermKind/ngramCount``); one the dictionary lacks is in
+    /// fewer docs than ``NgramSettings/minDocs``, or none.
+    public var ngramsWhole: NgramSettings? { manifest.forcedCuts == 0 ? manifest.ngrams : nil }
+
     public func fieldNumber(_ name: String) -> Int? { manifest.fields.first { $0.spec.name == name }?.number }
 
     public func averageLength(field: Int) -> Double {

@@ -23,6 +23,11 @@ struct DocumentFieldData {
     /// of the worker's bounds file.
     var boundsOffset: Int
     var boundsCount: Int
+    /// With n-grams (``IndexBuildOptions/ngrams``): the field's normalized text, `unitsCount`
+    /// UTF-16 units at body offset `unitsOffset` of the worker's text file (values `valueGap`
+    /// spaces apart, as their positions are); 0 units otherwise.
+    var unitsOffset: Int = 0
+    var unitsCount: Int = 0
 }
 
 /// Positions of two values of one multi-valued field are this far apart, so that a phrase
@@ -130,11 +135,15 @@ final class IndexWorker: @unchecked Sendable {
     let boundsPath: String
     private let boundsFile: IndexFileWriter
     private var boundaries = WordBoundaryBuilder()
+    /// The normalized text of the analyzed fields, for the n-gram pass (``NgramMiner``): written
+    /// only when the build indexes n-grams.
+    let textPath: String
+    private let textFile: IndexFileWriter?
     private(set) var failure: Error?
     let finished = AtomicFlag()
 
     init(number: Int, queue: BatchQueue, temporary: String, budget: Int, chunkBytes: Int = AnalysisChunks.defaultBytes,
-         settings: AnalyzerSettings, memo: SharedSegmentMemo? = nil, trigrams: Bool = false) throws {
+         settings: AnalyzerSettings, memo: SharedSegmentMemo? = nil, trigrams: Bool = false, keepText: Bool = false) throws {
         self.number = number
         self.trigrams = trigrams
         self.queue = queue
@@ -144,6 +153,8 @@ final class IndexWorker: @unchecked Sendable {
         analyzer = try Analyzer(settings: settings, sharedMemo: memo)
         boundsPath = temporary + "/bounds-\(number)"
         boundsFile = try IndexFileWriter(path: boundsPath, kind: .docs, durable: false)
+        textPath = temporary + "/text-\(number)"
+        textFile = keepText ? try IndexFileWriter(path: textPath, kind: .docs, durable: false) : nil
     }
 
     var memoStatistics: (hits: Int, misses: Int) { analyzer.memoStatistics }
@@ -163,6 +174,7 @@ final class IndexWorker: @unchecked Sendable {
             if !queue.failed {
                 try flush()
                 try boundsFile.finish()
+                try textFile?.finish()
             }
             segment.release()
         } catch {
@@ -195,6 +207,7 @@ final class IndexWorker: @unchecked Sendable {
             var base = 0
             var length = 0
             boundaries.reset()
+            let unitsOffset = (textFile?.position ?? IndexFormat.headerSize) - IndexFormat.headerSize
             if field.spec.analyzed {
                 let prefixes = Prefixes(gram: InMemorySegment.prefix(field: field.number, kind: .gram),
                                         trigram: InMemorySegment.prefix(field: field.number, kind: .trigram),
@@ -205,10 +218,12 @@ final class IndexWorker: @unchecked Sendable {
                         if bytes.count > chunkBytes { return try indexInPieces(bytes, base: base, prefixes, doc: document.number) }
                         let analyzed = try analyzer.analyze(utf8: bytes, offsets: false)
                         add(analyzed, base: base, prefixes, grams: analyzed.grams.count)
+                        try writeText(analyzed.text.units)
                         return (analyzed.text.units.count, analyzed.grams.count)
                     }
                     length += grams
                     base += units + valueGap
+                    try writeText(gap: true)
                 }
             }
             if field.spec.keyword {
@@ -222,11 +237,25 @@ final class IndexWorker: @unchecked Sendable {
             let boundsOffset = boundsFile.position - IndexFormat.headerSize
             try boundsFile.write(boundaries.bytes)
             docData.append(DocumentFieldData(field: field.number, length: UInt32(min(length, Int(UInt32.max))),
-                                             boundsOffset: boundsOffset, boundsCount: boundaries.bytes.count))
+                                             boundsOffset: boundsOffset, boundsCount: boundaries.bytes.count,
+                                             unitsOffset: unitsOffset, unitsCount: textFile == nil ? 0 : base))
         }
         fieldData.append((document.number, docData))
         segment.endDocument(document.number)
     }
+
+    /// Appends normalized text to the text file (when the build keeps it): `units`, or with
+    /// `gap` the `valueGap` spaces that follow a value.
+    private func writeText(_ units: [UInt16] = [], gap: Bool = false) throws {
+        guard let textFile else { return }
+        if gap {
+            try Self.gapBytes.withUnsafeBytes { try textFile.write($0) }
+        } else {
+            try units.withUnsafeBytes { try textFile.write($0) }
+        }
+    }
+
+    private static let gapBytes = [UInt16](repeating: 0x20, count: valueGap)
 
     /// Adds the word boundaries, the first `grams` grams, their trigrams (``Trigrams``) and the
     /// numbers of an analyzed text whose normalized text starts at position `base` of the field.
@@ -291,6 +320,7 @@ final class IndexWorker: @unchecked Sendable {
                 kept -= 1
             }
             add(analyzed, base: pieceBase, prefixes, grams: kept)
+            try writeText(units)
             grams += analyzed.grams.count
             pieceBase += n
             start = end

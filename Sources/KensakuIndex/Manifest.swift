@@ -42,6 +42,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// did not (a reader that does not know trigrams reads such an index as it reads any
     /// other: it never looks them up).
     public var trigrams: Bool?
+    /// The build counted frequent n-grams (``Ngrams``, ``IndexBuildOptions/ngrams``), with
+    /// these settings; nil when it did not.
+    public var ngrams: NgramSettings?
 
     public static let fileName = "manifest.json"
 

@@ -496,6 +496,37 @@ public struct PostingsCursor {
         return kept
     }
 
+    /// The current doc's first position (its count, in an n-gram count posting: see
+    /// ``Ngrams``); 0 once exhausted.
+    public mutating func firstPosition() throws(IndexError) -> UInt32 {
+        guard index < blockCount else { return 0 }
+        if firstsAt >= 0 { try decodeFirsts() }
+        return blockData[2 * BitPacking.blockSize + index]
+    }
+
+    /// ``drain(below:docs:frequencies:)`` with each doc's first position instead of its
+    /// frequency: the counts of an n-gram count posting (``Ngrams``), whose docs have one
+    /// position each and no position stream.
+    /// - Complexity: O(docs appended + 128 · blocks decoded).
+    public mutating func drainFirstPositions(below upper: UInt32, docs: inout [UInt32], firsts: inout [UInt32]) throws(IndexError) {
+        while currentDoc != Self.exhausted && currentDoc < upper {
+            if firstsAt >= 0 { try decodeFirsts() }
+            let (from, count) = (index, blockCount)
+            let end = blockData.withUnsafeBufferPointer { d in
+                let end = Self.firstIndex(in: d, from: from, to: count, atLeast: upper)
+                docs.append(contentsOf: UnsafeBufferPointer(rebasing: d[from..<end]))
+                firsts.append(contentsOf: UnsafeBufferPointer(rebasing: d[(2 * BitPacking.blockSize + from)..<(2 * BitPacking.blockSize + end)]))
+                return end
+            }
+            if end < blockCount {
+                index = end
+                currentDoc = blockData[end]
+                return
+            }
+            try loadBlock(block + 1)
+        }
+    }
+
     /// Where the current doc's positions are: the index in the position stream of its second
     /// (where it would be), its term frequency and its first position; nil once exhausted.
     @inline(__always)

@@ -13,6 +13,12 @@ public enum TermKind: UInt8, Sendable {
     /// (see ``Trigrams``): a term of three characters or more is matched by its trigrams as well
     /// as its bigrams, and a trigram's positions are far fewer than those of either bigram in it.
     case trigram = 4
+    /// A frequent n-gram's occurrences in each doc that holds it, in an index built with
+    /// n-grams (see ``Ngrams``): the count is stored where a position would be, with a term
+    /// frequency of 1.
+    case ngramCount = 5
+    /// A frequent n-gram's word-aligned occurrences, in each doc that has any (see ``Ngrams``).
+    case ngramAligned = 6
 
     init(_ kind: TokenKind) { self = kind == .word ? .word : .gram }
 }

@@ -403,7 +403,12 @@ public final class Searcher {
         // them back (matching `within` docs).
         for field in fields {
             var plan: TermMatcher.Plan?
-            if reusePlans && within != nil, var kept = refinePlans.removeValue(forKey: PlanKey(field: field, text: analyzed.text.string)) {
+            // A frequent text's n-gram counts are its exact matches (not when match starts
+            // are wanted: those need positions).
+            let counted = collectStarts ? nil : try matcher.countedMatches(analyzed, field: field, within: within)
+            if counted != nil {
+                // (No plan: the literal match is done.)
+            } else if reusePlans && within != nil, var kept = refinePlans.removeValue(forKey: PlanKey(field: field, text: analyzed.text.string)) {
                 try kept.rewind()
                 plan = kept
             } else {
@@ -411,7 +416,7 @@ public final class Searcher {
             }
             let numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }
             let lazyAlignment = lazyAlignment && !(eagerWhenFew && plan.map(TermMatcher.alignsEagerly) ?? false)
-            let literalWaits = literalCovered && lazyAlignment && numberPlan != nil && plan?.alignable == true
+            let literalWaits = counted == nil && literalCovered && lazyAlignment && numberPlan != nil && plan?.alignable == true
             // Split when the literal or the number-aware match has many candidates.
             var split: UInt32?
             if within == nil, options.threads > 1, index.averageLength(field: field) >= Double(options.splitMinimumFieldLength) {
@@ -420,7 +425,7 @@ public final class Searcher {
                     split = try TermMatcher.splitDoc(numberPlan, minimumCandidates: options.splitMinimumCandidates)
                 }
             }
-            plans.append(FieldPlan(field: field, plan: plan, numberPlan: numberPlan, lazyAlignment: lazyAlignment,
+            plans.append(FieldPlan(field: field, plan: plan, numberPlan: numberPlan, counted: counted, lazyAlignment: lazyAlignment,
                                    literalWaits: literalWaits, split: split))
         }
         /// Matches a field's plans over `range` (or `within`). Plans are matched in place (a
@@ -430,7 +435,10 @@ public final class Searcher {
             let field = fieldPlan.field
             // Without a plan the text cannot match.
             var matches = FieldMatches(field: field)
-            if fieldPlan.literalWaits {
+            if let counted = fieldPlan.counted {
+                // (Not split: `range` is nil for a field without a number plan to split.)
+                matches = range.map { counted.restricted(to: $0) } ?? counted
+            } else if fieldPlan.literalWaits {
                 // (Every literal match is a number-aware one: its alignment is what waits.)
                 matches.alignmentPending = true
             } else if fieldPlan.plan != nil {
@@ -491,6 +499,8 @@ public final class Searcher {
         var field: Int
         var plan: TermMatcher.Plan?
         var numberPlan: TermMatcher.NumberPlan?
+        /// The literal matches, from the text's n-gram counts (``TermMatcher/countedMatches(_:field:within:)``).
+        var counted: FieldMatches?
         var lazyAlignment: Bool
         /// The literal match is covered by the number-aware one and left to `refine`.
         var literalWaits: Bool

@@ -93,6 +93,21 @@ struct FieldMatches {
         return out
     }
 
+    /// These matches of docs in `range` only (matches with neither match starts nor kept
+    /// starts: a split field's part of its n-gram counts).
+    /// - Complexity: O(log matches + matches in range).
+    func restricted(to range: Range<UInt32>) -> FieldMatches {
+        var out = self
+        let (lo, hi) = docs.withUnsafeBufferPointer { d in
+            (PostingsCursor.firstIndex(in: d, from: 0, to: d.count, atLeast: range.lowerBound),
+             PostingsCursor.firstIndex(in: d, from: 0, to: d.count, atLeast: range.upperBound))
+        }
+        out.docs = Array(docs[lo..<hi])
+        out.frequencies = Array(frequencies[lo..<hi])
+        out.aligned = Array(aligned[lo..<hi])
+        return out
+    }
+
     /// These matches in `docs` (increasing) only.
     /// - Complexity: O(matches + docs).
     func restricted(to docs: [UInt32]) -> FieldMatches {
@@ -379,6 +394,81 @@ struct TermMatcher {
             guard start > origin, stop < end, !joins(units[start - 1]), !joins(units[stop]) else { return false }
             return units[start..<stop].allSatisfy(joins)
         }
+    }
+
+    /// The term's matches in `field` from its n-gram counts (``Ngrams``), when the index counts
+    /// the term's text there: its docs with their occurrences and word-aligned occurrences,
+    /// exact, with no position read (`within`, increasing: only those docs). Nil when the
+    /// index does not count the text in this field (it has no n-grams, the text is longer
+    /// than they go, holds a space or a clause end, or is in fewer docs than they need): the
+    /// term is then matched through its positional grams.
+    /// - Complexity: O(docs of the term's count postings), or O(|within| · seek).
+    func countedMatches(_ analyzed: AnalyzedText, field: Int, within: [UInt32]?) throws(IndexError) -> FieldMatches? {
+        guard let settings = index.ngramsWhole, let first = analyzed.grams.first, let last = analyzed.grams.last else { return nil }
+        let alignable = !analyzed.words.isEmpty
+        if wordsOnly && !alignable { return nil }
+        // One run: each gram but the last is a bigram that the next one starts inside.
+        let grams = analyzed.grams
+        for k in 0..<(grams.count - 1) where grams[k + 1].start >= grams[k].end { return nil }
+        let units = analyzed.text.units
+        let key = try units.withUnsafeBufferPointer { (all) throws(IndexError) -> [UInt8]? in
+            let text = UnsafeBufferPointer(rebasing: all[Int(first.start)..<Int(last.end)])
+            guard Ngrams.isCounted(text, maxUnits: settings.maxUnits) else { return nil }
+            return TermKey.make(field: field, kind: .ngramCount, utf16: text)
+        }
+        guard var key, let countInfo = try index.lookup(key) else { return nil }
+        key[1] = TermKind.ngramAligned.rawValue
+        let alignedInfo = try index.lookup(key)
+        var counts = try cursor(countInfo)
+        var result = FieldMatches(field: field)
+        result.span = UInt32(last.end - first.start)
+        result.alignable = alignable
+        if let within {
+            for doc in within where try counts.seek(doc) == doc {
+                result.docs.append(doc)
+                result.frequencies.append(try counts.firstPosition())
+            }
+        } else {
+            result.docs.reserveCapacity(counts.docFreq)
+            result.frequencies.reserveCapacity(counts.docFreq)
+            try counts.drainFirstPositions(below: PostingsCursor.exhausted, docs: &result.docs, firsts: &result.frequencies)
+        }
+        result.aligned = [UInt32](repeating: 0, count: result.docs.count)
+        if alignable, let alignedInfo, !result.docs.isEmpty {
+            // Its docs are some of the counts' docs: read them all (or seek to a few) and place
+            // each count by a merge.
+            var cursor = try cursor(alignedInfo)
+            var docs: [UInt32] = [], counts: [UInt32] = []
+            if let within, 8 * within.count < alignedInfo.docFreq {
+                for doc in result.docs where try cursor.seek(doc) == doc {
+                    docs.append(doc)
+                    counts.append(try cursor.firstPosition())
+                }
+            } else {
+                docs.reserveCapacity(alignedInfo.docFreq)
+                counts.reserveCapacity(alignedInfo.docFreq)
+                try cursor.drainFirstPositions(below: PostingsCursor.exhausted, docs: &docs, firsts: &counts)
+            }
+            var j = 0
+            for (i, doc) in result.docs.enumerated() {
+                while j < docs.count && docs[j] < doc { j += 1 }
+                if j == docs.count { break }
+                if docs[j] == doc { result.aligned[i] = counts[j] }
+            }
+        }
+        if wordsOnly {
+            // Only the word-aligned occurrences count.
+            var kept = FieldMatches(field: field)
+            kept.span = result.span
+            kept.alignable = alignable
+            for i in result.docs.indices where result.aligned[i] > 0 {
+                kept.docs.append(result.docs[i])
+                kept.frequencies.append(result.aligned[i])
+                kept.aligned.append(result.aligned[i])
+            }
+            return kept
+        }
+        return result
     }
 
     /// Finds the docs whose field text contains the term. With `lazyAlignment`, word-aligned

@@ -1,0 +1,119 @@
+import Foundation
+import KensakuAnalysis
+import KensakuCorpus
+@testable import KensakuIndex
+import KensakuTestSupport
+import Testing
+
+@Suite("N-gram counts")
+struct NgramTests {
+    /// What the index should count for a field: every n-gram of whole characters of one run,
+    /// of 1 to `maxUnits` units, without a clause end unless it is one character, that at
+    /// least `minDocs` docs hold: per doc its occurrences and its word-aligned ones.
+    static func expected(_ texts: [String], minDocs: Int, maxUnits: Int) throws -> [String: [UInt32: (Int, Int)]] {
+        let analyzer = try Analyzer()
+        var all: [String: [UInt32: (Int, Int)]] = [:]
+        for (doc, text) in texts.enumerated() {
+            let analyzed = try Array(text.utf8).withUnsafeBufferPointer { try analyzer.analyze(utf8: $0, offsets: false) }
+            let units = analyzed.text.units
+            var bounds = Set<Int>()
+            for word in analyzed.words { bounds.insert(Int(word.start)); bounds.insert(Int(word.end)) }
+            // Runs of characters: the gram tokens' starts, a run ending at a one-character gram.
+            var runs: [[Int]] = [[]]
+            for gram in analyzed.grams {
+                runs[runs.count - 1].append(Int(gram.start))
+                let first = units.withUnsafeBufferPointer { Analyzer.charLength($0, Int(gram.start)) }
+                if Int(gram.end) == Int(gram.start) + first { runs.append([]) }
+            }
+            for run in runs {
+                for i in run.indices {
+                    for j in i..<run.count {
+                        let start = run[i]
+                        let end = j + 1 < run.count ? run[j + 1] : run[j] + units.withUnsafeBufferPointer { Analyzer.charLength($0, run[j]) }
+                        guard end - start <= maxUnits else { break }
+                        let piece = Array(units[start..<end])
+                        if j > i && piece.contains(where: Trigrams.excludes) { break }
+                        let key = String(decoding: piece, as: UTF16.self)
+                        var entry = all[key, default: [:]][UInt32(doc), default: (0, 0)]
+                        entry.0 += 1
+                        if bounds.contains(start) && bounds.contains(end) { entry.1 += 1 }
+                        all[key, default: [:]][UInt32(doc)] = entry
+                    }
+                }
+            }
+        }
+        return all.filter { $0.value.count >= minDocs }
+    }
+
+    @Test("Every frequent n-gram of a field, counted per doc exactly, and no other",
+          arguments: [(1, 12, 2, nil), (3, 12, 1, nil), (2, 5, 2, 64), (4, 12, 2, 256)] as [(Int, Int, Int, Int?)])
+    func countsMatchBruteForce(minDocs: Int, maxUnits: Int, threads: Int, segmentBytes: Int?) throws {
+        var rng = SeededGenerator(seed: 0x6_6A3 &+ UInt64(minDocs))
+        // A small alphabet, so that n-grams of every length recur; spaces split runs, clause
+        // ends keep longer n-grams out, 𠮷 is two units.
+        let pieces = ["生活", "保護", "生", "活", "保", "護", "法", "の", "第二十五条", "二十", "五", "条", "、", "。", "マイレージ",
+                      "ー", "𠮷", "(", ")", " ", "規定", "ab", "Ｃ"]
+        let texts = (0..<60).map { _ in
+            (0..<Int.random(in: 1...40, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+        }
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Fixtures.writeJSONL(texts.enumerated().map { ["id": "d\($0.offset)", "title": "t", "body": $0.element] }, to: dir + "/c.jsonl")
+        var source = try CorpusFormat.jsonl.open(path: dir + "/c.jsonl", skipBad: false)
+        var options = IndexBuildOptions()
+        options.threads = threads
+        options.ngrams = NgramSettings(maxUnits: maxUnits, minDocs: minDocs)
+        options.ngramSegmentBytes = segmentBytes
+        let report = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i", options: options)
+        let index = try IndexReader.open(directory: dir + "/i")
+        #expect(index.ngramsWhole == NgramSettings(maxUnits: maxUnits, minDocs: minDocs))
+        try index.verify()
+        let body = try #require(index.fieldNumber("body"))
+
+        let expected = try Self.expected(texts, minDocs: minDocs, maxUnits: maxUnits)
+        var found: [String: [UInt32: (Int, Int)]] = [:]
+        for kind in [TermKind.ngramCount, .ngramAligned] {
+            let prefix: [UInt8] = [UInt8(body), kind.rawValue]
+            try index.scan(from: prefix) { (key, info) throws(IndexError) in
+                guard key.starts(with: prefix) else { return false }
+                let text = String(decoding: key.dropFirst(2), as: UTF8.self)
+                var cursor = try index.postings(info)
+                while cursor.doc != PostingsCursor.exhausted {
+                    #expect(cursor.frequency == 1)
+                    let count = Int(try cursor.firstPosition())
+                    var entry = found[text, default: [:]][cursor.doc, default: (0, 0)]
+                    if kind == .ngramCount { entry.0 = count } else { entry.1 = count }
+                    found[text, default: [:]][cursor.doc] = entry
+                    try cursor.next()
+                }
+                return true
+            }
+        }
+        #expect(found.count == expected.count)
+        #expect(report.ngrams >= expected.count)  // (the title field's too)
+        for (text, docs) in expected {
+            let got = found[text] ?? [:]
+            #expect(got.count == docs.count, "\(text)")
+            for (doc, counts) in docs {
+                #expect(got[doc]?.0 == counts.0 && got[doc]?.1 == counts.1, "\(text) doc \(doc): \(String(describing: got[doc])) != \(counts)")
+            }
+        }
+        #expect(expected.keys.contains { $0.utf16.count == min(maxUnits, 8) })
+    }
+
+    @Test("A build without n-grams counts none, and an old manifest reads as one without")
+    func offByDefault() throws {
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Fixtures.writeJSONL([["id": "a", "body": "生活保護法"], ["id": "b", "body": "生活保護"]], to: dir + "/c.jsonl")
+        try Fixtures.build(corpus: dir + "/c.jsonl", format: .jsonl, into: dir + "/i")
+        let index = try IndexReader.open(directory: dir + "/i")
+        #expect(index.manifest.ngrams == nil && index.ngramsWhole == nil)
+        var kinds = Set<UInt8>()
+        try index.scan(from: []) { (key, _) throws(IndexError) in
+            kinds.insert(key[1])
+            return true
+        }
+        #expect(!kinds.contains(TermKind.ngramCount.rawValue) && !kinds.contains(TermKind.ngramAligned.rawValue))
+    }
+}
