@@ -196,7 +196,13 @@ public enum IndexBuilder {
             try MappedFile(path: worker.boundsPath, name: "bounds \(worker.number)", kind: .docs)
         }
         var ngramCount = 0
-        if let settings = options.ngrams {
+        var ngramSettings = options.ngrams
+        if var settings = options.ngrams {
+            settings.completeFields = specs.indices.filter { field in
+                specs[field].analyzed
+                    && Double(lengths[field].reduce(0) { $0 + Int($1) }) <= Ngrams.completeAverageLength * Double(ids.count)
+            }
+            ngramSettings = settings
             let textFiles = try workers.map { worker throws(IndexError) in
                 try MappedFile(path: worker.textPath, name: "text \(worker.number)", kind: .docs)
             }
@@ -253,7 +259,7 @@ public enum IndexBuilder {
                     entry(.docs, docsFile), entry(.store, storeFile)],
             forcedCuts: workers.reduce(0) { $0 + $1.forcedCuts },
             trigrams: options.trigrams ? true : nil,
-            ngrams: options.ngrams
+            ngrams: ngramSettings
         )
         let mergeSeconds = Date().timeIntervalSince(started) - invertSeconds
         try commit(manifest, directory: directory)

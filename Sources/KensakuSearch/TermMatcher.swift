@@ -398,10 +398,11 @@ struct TermMatcher {
 
     /// The term's matches in `field` from its n-gram counts (``Ngrams``), when the index counts
     /// the term's text there: its docs with their occurrences and word-aligned occurrences,
-    /// exact, with no position read (`within`, increasing: only those docs). Nil when the
-    /// index does not count the text in this field (it has no n-grams, the text is longer
-    /// than they go, holds a space or a clause end, or is in fewer docs than they need): the
-    /// term is then matched through its positional grams.
+    /// exact, with no position read (`within`, increasing: only those docs); none when the
+    /// field counts all its n-grams (``NgramSettings/completeFields``) and not this one. Nil
+    /// when the index does not count the text in this field (it has no n-grams, the text is
+    /// longer than they go, holds a space or a clause end, or is in fewer docs than they
+    /// need): the term is then matched through its positional grams.
     /// - Complexity: O(docs of the term's count postings), or O(|within| · seek).
     func countedMatches(_ analyzed: AnalyzedText, field: Int, within: [UInt32]?) throws(IndexError) -> FieldMatches? {
         guard let settings = index.ngramsWhole, let first = analyzed.grams.first, let last = analyzed.grams.last else { return nil }
@@ -416,7 +417,11 @@ struct TermMatcher {
             guard Ngrams.isCounted(text, maxUnits: settings.maxUnits) else { return nil }
             return TermKey.make(field: field, kind: .ngramCount, utf16: text)
         }
-        guard var key, let countInfo = try index.lookup(key) else { return nil }
+        guard var key else { return nil }
+        guard let countInfo = try index.lookup(key) else {
+            // In a field whose every n-gram is counted, the text is in no doc.
+            return settings.isComplete(field) ? FieldMatches(field: field) : nil
+        }
         key[1] = TermKind.ngramAligned.rawValue
         let alignedInfo = try index.lookup(key)
         var counts = try cursor(countInfo)

@@ -54,11 +54,13 @@ struct NgramTests {
         let pieces = ["生活", "保護", "生", "活", "保", "護", "法", "の", "第二十五条", "二十", "五", "条", "、", "。", "マイレージ",
                       "ー", "𠮷", "(", ")", " ", "規定", "ab", "Ｃ"]
         let texts = (0..<60).map { _ in
-            (0..<Int.random(in: 1...40, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            (0..<Int.random(in: 40...120, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
         }
         let dir = Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Fixtures.writeJSONL(texts.enumerated().map { ["id": "d\($0.offset)", "title": "t", "body": $0.element] }, to: dir + "/c.jsonl")
+        // Short titles: a field whose every n-gram is counted.
+        let titles = texts.map { String($0.prefix(5)) }
+        try Fixtures.writeJSONL(texts.indices.map { ["id": "d\($0)", "title": titles[$0], "body": texts[$0]] }, to: dir + "/c.jsonl")
         var source = try CorpusFormat.jsonl.open(path: dir + "/c.jsonl", skipBad: false)
         var options = IndexBuildOptions()
         options.threads = threads
@@ -66,14 +68,19 @@ struct NgramTests {
         options.ngramSegmentBytes = segmentBytes
         let report = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i", options: options)
         let index = try IndexReader.open(directory: dir + "/i")
-        #expect(index.ngramsWhole == NgramSettings(maxUnits: maxUnits, minDocs: minDocs))
-        try index.verify()
+        let title = try #require(index.fieldNumber("title"))
         let body = try #require(index.fieldNumber("body"))
+        #expect(index.ngramsWhole == NgramSettings(maxUnits: maxUnits, minDocs: minDocs, completeFields: [title]))
+        try index.verify()
+        try Self.check(index, field: body, expected: Self.expected(texts, minDocs: minDocs, maxUnits: maxUnits), ngrams: report.ngrams)
+        try Self.check(index, field: title, expected: Self.expected(titles, minDocs: 1, maxUnits: maxUnits), ngrams: report.ngrams)
+    }
 
-        let expected = try Self.expected(texts, minDocs: minDocs, maxUnits: maxUnits)
+    /// The n-gram counts of `field` are `expected`, and there are no others.
+    static func check(_ index: IndexReader, field: Int, expected: [String: [UInt32: (Int, Int)]], ngrams: Int) throws {
         var found: [String: [UInt32: (Int, Int)]] = [:]
         for kind in [TermKind.ngramCount, .ngramAligned] {
-            let prefix: [UInt8] = [UInt8(body), kind.rawValue]
+            let prefix: [UInt8] = [UInt8(field), kind.rawValue]
             try index.scan(from: prefix) { (key, info) throws(IndexError) in
                 guard key.starts(with: prefix) else { return false }
                 let text = String(decoding: key.dropFirst(2), as: UTF8.self)
@@ -90,7 +97,7 @@ struct NgramTests {
             }
         }
         #expect(found.count == expected.count)
-        #expect(report.ngrams >= expected.count)  // (the title field's too)
+        #expect(ngrams >= expected.count)  // (all fields')
         for (text, docs) in expected {
             let got = found[text] ?? [:]
             #expect(got.count == docs.count, "\(text)")
@@ -98,7 +105,7 @@ struct NgramTests {
                 #expect(got[doc]?.0 == counts.0 && got[doc]?.1 == counts.1, "\(text) doc \(doc): \(String(describing: got[doc])) != \(counts)")
             }
         }
-        #expect(expected.keys.contains { $0.utf16.count == min(maxUnits, 8) })
+        #expect(expected.keys.contains { $0.utf16.count >= 5 })
     }
 
     @Test("A build without n-grams counts none, and an old manifest reads as one without")
