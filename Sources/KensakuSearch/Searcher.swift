@@ -385,9 +385,10 @@ public final class Searcher {
     /// A term's matches in each of `fields`, literal and (unless exact) number-aware.
     private func matchTerm(_ analyzed: AnalyzedText, fields: [Int], options: SearchOptions, lazyAlignment: Bool,
                            collectStarts: Bool, within: [UInt32]? = nil, budget: CursorBudget,
-                           eagerWhenFew: Bool = false, reusePlans: Bool = false) throws -> [FieldMatches] {
-        let matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget,
+                           eagerWhenFew: Bool = false, reusePlans: Bool = false, countAlignment: Bool = true) throws -> [FieldMatches] {
+        var matcher = TermMatcher(index: index, wordsOnly: options.wordsOnly, collectStarts: collectStarts, budget: budget,
                                   prefixTerms: prefixTerms)
+        matcher.countAlignment = countAlignment
         let pieces = options.exact ? nil : NumberPieces(analyzed)
         // A number-aware match that covers the literal one (第二十五条: 第 + 25 in any form + 条)
         // finds every doc and occurrence: with alignment pending, the literal text is matched
@@ -783,7 +784,8 @@ public final class Searcher {
                 let perField = try term.kept.map { (kept) throws(IndexError) in
                     try kept.map { (m) throws(IndexError) in try m.kept(within: docs, boundaries: index.docs, collectStarts: term.proximity) }
                 } ?? matchTerm(term.analyzed, fields: term.fields, options: options, lazyAlignment: false,
-                               collectStarts: term.proximity, within: docs, budget: CursorBudget(), reusePlans: true)
+                               collectStarts: term.proximity, within: docs, budget: CursorBudget(), reusePlans: true,
+                               countAlignment: !term.alignment.isEmpty || options.wordsOnly)
                 if term.proximity { starts[t] = Self.taggedStarts(perField, docs: docs) }
                 for pendingField in term.alignment {
                     guard let matches = perField.first(where: { $0.field == pendingField.field }) else { continue }

@@ -148,6 +148,11 @@ struct TermMatcher {
     let wordsOnly: Bool
     /// Record where matches start (for proximity between the terms of a query).
     var collectStarts = false
+    /// Count word-aligned occurrences where they are not left pending: false when only the
+    /// match starts are wanted (`refine`, for the proximity of a term whose alignment is
+    /// known, as its n-gram counts give it), and the aligned counts are left at 0. (Not with
+    /// `wordsOnly`, which keeps only docs with aligned occurrences.)
+    var countAlignment = true
     static let maxStarts = 32
     /// Postings lists the whole query may open (shared by its terms).
     let budget: CursorBudget
@@ -574,7 +579,7 @@ struct TermMatcher {
                 result.keptStarts.append(contentsOf: plan.starts[0..<plan.startCount])
                 result.keptEnds.append(UInt32(result.keptStarts.count))
             }
-            let aligned = lazy ? 0 : try Self.alignedCount(target, &plan)
+            let aligned = lazy || !countAlignment ? 0 : try Self.alignedCount(target, &plan)
             guard !wordsOnly || aligned > 0 else { return }
             result.docs.append(target)
             result.frequencies.append(wordsOnly ? aligned : count)
@@ -586,7 +591,7 @@ struct TermMatcher {
         }
 
         if let within, plan.sources.count == 1, plan.sources[0].cursors.count > 1, plan.sources[0].offset == 0 {
-            return try Self.matchLoneCharacter(&plan, within: within, alignment: !lazy && plan.alignable, wordsOnly: wordsOnly,
+            return try Self.matchLoneCharacter(&plan, within: within, alignment: !lazy && plan.alignable && countAlignment, wordsOnly: wordsOnly,
                                                collectStarts: collectStarts, into: result)
         }
         if let within {
