@@ -7,8 +7,10 @@
 // 256 MB memory budget), as `kensaku index build` does. One iteration is one whole build, so
 // the wall-clock figure is the build time; peak resident memory is the process's. At the end
 // it prints MB/s over the corpus bytes and the index size without its document store, as a
-// share of the corpus bytes. A second benchmark builds it with trigrams
-// (`kensaku index build --trigrams`): the index for faster long terms, larger and slower to build.
+// share of the corpus bytes. Two more benchmarks build it with trigrams
+// (`kensaku index build --trigrams`: faster long terms) and with n-gram counts
+// (`kensaku index build --ngrams`: frequent terms answered from their counts), each larger and
+// slower to build.
 
 import Benchmark
 import Foundation
@@ -27,7 +29,14 @@ let corpusPath: String = {
 
 /// The uncompressed corpus bytes (what MB/s is over), counted once in setup by streaming it.
 nonisolated(unsafe) var corpusBytes: UInt64 = 0
-nonisolated(unsafe) var builds: [(trigrams: Bool, seconds: Double, invert: Double, merge: Double, indexBytes: Int, storeBytes: Int)] = []
+nonisolated(unsafe) var builds: [(variant: Variant, seconds: Double, invert: Double, merge: Double, indexBytes: Int, storeBytes: Int)] = []
+
+/// What an index holds beyond the default.
+enum Variant: String, CaseIterable, Sendable {
+    case plain = "default"
+    case trigrams = "with trigrams"
+    case ngrams = "with n-gram counts"
+}
 
 func countCorpusBytes() throws -> UInt64 {
     guard corpusPath.hasSuffix(".zst") else {
@@ -46,25 +55,26 @@ func countCorpusBytes() throws -> UInt64 {
     return total
 }
 
-func build(_ benchmark: Benchmark, trigrams: Bool) throws {
+func build(_ benchmark: Benchmark, variant: Variant) throws {
     let directory = NSTemporaryDirectory() + "kensaku-bench-build-\(getpid())"
     try? FileManager.default.removeItem(atPath: directory)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var source = try CorpusFormat.jsonl.open(path: corpusPath, skipBad: false)
     var options = IndexBuildOptions()
-    options.trigrams = trigrams
+    options.trigrams = variant == .trigrams
+    if variant == .ngrams { options.ngrams = NgramSettings() }
     benchmark.startMeasurement()
     let report = try IndexBuilder.build(source: &source, corpusName: "laws2013.main.jsonl.zst", corpusFormat: "jsonl", directory: directory,
                                         options: options)
     benchmark.stopMeasurement()
     let files = report.manifest.files
     let store = files.filter { $0.name.hasSuffix(".store") }.reduce(0) { $0 + $1.bytes }
-    builds.append((trigrams, report.seconds, report.invertSeconds, report.mergeSeconds, files.reduce(0) { $0 + $1.bytes }, store))
+    builds.append((variant, report.seconds, report.invertSeconds, report.mergeSeconds, files.reduce(0) { $0 + $1.bytes }, store))
 }
 
 func reportBuilds() {
     for b in builds {
-        print(b.trigrams ? "with trigrams:" : "default:", terminator: " ")
+        print(b.variant.rawValue + ":", terminator: " ")
         let mb = Double(corpusBytes) / 1e6
         let withoutStore = b.indexBytes - b.storeBytes
         print(String(format: "IndexBuild: %.1f MB in %.2f s = %.1f MB/s (invert %.2f s, merge %.2f s); index %.1f MB, "
@@ -79,8 +89,8 @@ let benchmarks: @Sendable () -> Void = {
         print("IndexBuild benchmark skipped: corpus not found at \(corpusPath) (set KENSAKU_BENCH_CORPUS to its path).")
         return
     }
-    for trigrams in [false, true] {
-        Benchmark("Index build (laws2013, 2 threads, 256 MB budget\(trigrams ? ", trigrams" : ""))", configuration: .init(
+    for variant in Variant.allCases {
+        Benchmark("Index build (laws2013, 2 threads, 256 MB budget\(variant == .plain ? "" : ", " + variant.rawValue))", configuration: .init(
             metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal, .cpuTotal],
             timeUnits: .seconds,
             warmupIterations: 0,
@@ -89,7 +99,7 @@ let benchmarks: @Sendable () -> Void = {
             setup: { corpusBytes = try countCorpusBytes() },
             teardown: { reportBuilds(); builds = [] }
         )) { benchmark in
-            do { try build(benchmark, trigrams: trigrams) } catch { fatalError("build failed: \(error)") }
+            do { try build(benchmark, variant: variant) } catch { fatalError("build failed: \(error)") }
         }
     }
 }

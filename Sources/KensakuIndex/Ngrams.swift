@@ -196,8 +196,7 @@ final class MinerPart: @unchecked Sendable {
         for t in range {
             let text = texts[t]
             Self.forEachCandidate(n: n, text: text, base: bases[t], maxUnits: settings.maxUnits, previous: previous) { start, end in
-                let slot = table.insert(text.units, start, end)
-                table.countDoc(slot, text.doc)
+                table.countDoc(text.units, start, end, doc: text.doc)
             }
         }
         self.table = table
@@ -221,7 +220,7 @@ final class MinerPart: @unchecked Sendable {
                 let text = texts[t]
                 let base = bases[t]
                 Self.forEachCandidate(n: n, text: text, base: base, maxUnits: settings.maxUnits, previous: previous) { start, end in
-                    guard let slot = table.find(text.units, start, end), table.docs[slot] >= minDocs else {
+                    guard let slot = table.find(text.units, start, end), table.docs(slot) >= minDocs else {
                         return
                     }
                     current.set(base + start)
@@ -235,7 +234,7 @@ final class MinerPart: @unchecked Sendable {
                 guard !touched.isEmpty else { continue }
                 for slot in touched {
                     let start = Int(first[slot])
-                    let gram = UnsafeBufferPointer(rebasing: text.units[start..<(start + Int(table.length[slot]))])
+                    let gram = UnsafeBufferPointer(rebasing: text.units[start..<(start + table.length(slot))])
                     if terms[2 * slot] < 0 { terms[2 * slot] = segment.newTerm(prefix: countPrefix, gram) }
                     segment.add(term: terms[2 * slot], position: tf[slot])
                     if aligned[slot] > 0 {
@@ -345,27 +344,33 @@ final class Bitmap: @unchecked Sendable {
     func copy(from other: Bitmap) { _ = words.update(fromContentsOf: other.words) }
 }
 
-/// An open-addressing table of n-grams of up to twelve UTF-16 units (packed into three
-/// words, with their length), each with the number of docs that hold it.
+/// An open-addressing table of n-grams of up to twelve UTF-16 units, each with the number of
+/// docs that hold it: one 32-byte entry a slot (the gram packed into three words, its doc
+/// count and length in a fourth, the last doc counted), so that a probe reads one cache line.
 struct GramTable: Sendable {
-    private(set) var keys: [UInt64]  // three a slot
-    /// Units in the slot's gram; 0: empty.
-    private(set) var length: [UInt8]
-    private(set) var docs: [UInt32]
-    /// The last doc counted, plus one.
-    private var lastDoc: [UInt32]
+    struct Entry {
+        var key: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        /// docs << 4 | units; 0: an empty slot.
+        var meta: UInt32 = 0
+        /// The last doc counted, plus one.
+        var lastDoc: UInt32 = 0
+    }
+
+    private(set) var entries: [Entry]
     private var mask: Int
     private(set) var count = 0
 
     var capacity: Int { mask + 1 }
 
     init(capacity: Int = 1 << 16) {
-        keys = [UInt64](repeating: 0, count: 3 * capacity)
-        length = [UInt8](repeating: 0, count: capacity)
-        docs = [UInt32](repeating: 0, count: capacity)
-        lastDoc = docs
+        entries = [Entry](repeating: Entry(), count: capacity)
         mask = capacity - 1
     }
+
+    /// Docs that hold the slot's gram.
+    @inline(__always) func docs(_ slot: Int) -> UInt32 { entries[slot].meta >> 4 }
+    /// Units in the slot's gram.
+    @inline(__always) func length(_ slot: Int) -> Int { Int(entries[slot].meta & 15) }
 
     /// The key of `units[start..<end]` (1 to 12 units): three unaligned loads where the buffer
     /// reaches 12 units past `start`, each masked to the gram's units.
@@ -404,74 +409,69 @@ struct GramTable: Sendable {
         return Int(truncatingIfNeeded: h) & mask
     }
 
+    /// The slot of `key` (a gram of `length` units), or where it would go: an empty slot.
     @inline(__always)
-    private func matches(_ slot: Int, _ key: (UInt64, UInt64, UInt64), _ count: Int) -> Bool {
-        keys[3 * slot] == key.0 && keys[3 * slot + 1] == key.1 && keys[3 * slot + 2] == key.2 && Int(length[slot]) == count
+    private func probe(_ key: (UInt64, UInt64, UInt64), _ length: Int) -> Int {
+        entries.withUnsafeBufferPointer { e in
+            var slot = home(key, length)
+            while true {
+                let entry = e[slot]
+                if entry.meta == 0 || (entry.key == key && Int(entry.meta & 15) == length) { return slot }
+                slot = (slot &+ 1) & mask
+            }
+        }
     }
 
     /// The slot of `units[start..<end]` (1 to 12 units), or nil when the table does not hold it.
     @inline(__always)
     func find(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> Int? {
+        let slot = probe(Self.pack(units, start, end), end - start)
+        return entries[slot].meta == 0 ? nil : slot
+    }
+
+    /// Counts `doc` for the gram `units[start..<end]`, added if new, once however often it is
+    /// called for that doc (docs come in increasing order).
+    @inline(__always)
+    mutating func countDoc(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int, doc: UInt32) {
+        if 2 * (count + 1) > capacity { grow() }
         let key = Self.pack(units, start, end)
-        let n = end - start
-        var slot = home(key, n)
-        while length[slot] != 0 {
-            if matches(slot, key, n) { return slot }
-            slot = (slot + 1) & mask
-        }
-        return nil
-    }
-
-    /// The slot of `units[start..<end]`, added with no docs if new.
-    @inline(__always)
-    mutating func insert(_ units: UnsafeBufferPointer<UInt16>, _ start: Int, _ end: Int) -> Int {
-        insert(Self.pack(units, start, end), length: end - start)
-    }
-
-    private mutating func insert(_ key: (UInt64, UInt64, UInt64), length count: Int) -> Int {
-        if 2 * (self.count + 1) > capacity { grow() }
-        var slot = home(key, count)
-        while length[slot] != 0 {
-            if matches(slot, key, count) { return slot }
-            slot = (slot + 1) & mask
-        }
-        keys[3 * slot] = key.0
-        keys[3 * slot + 1] = key.1
-        keys[3 * slot + 2] = key.2
-        length[slot] = UInt8(count)
-        self.count += 1
-        return slot
-    }
-
-    /// Counts `doc` for the slot's gram, once however often it is called for that doc (docs
-    /// come in increasing order).
-    @inline(__always)
-    mutating func countDoc(_ slot: Int, _ doc: UInt32) {
-        if lastDoc[slot] != doc &+ 1 {
-            lastDoc[slot] = doc &+ 1
-            docs[slot] &+= 1
+        let slot = probe(key, end - start)
+        entries.withUnsafeMutableBufferPointer { e in
+            if e[slot].meta == 0 {
+                e[slot].key = key
+                e[slot].meta = UInt32(end - start)
+                count += 1
+            }
+            if e[slot].lastDoc != doc &+ 1 {
+                e[slot].lastDoc = doc &+ 1
+                e[slot].meta &+= 16
+            }
         }
     }
 
     /// Adds `other`'s doc counts (of other docs) to this table's.
     mutating func add(_ other: GramTable) {
-        for slot in 0..<other.capacity where other.length[slot] != 0 {
-            let key = (other.keys[3 * slot], other.keys[3 * slot + 1], other.keys[3 * slot + 2])
-            let mine = insert(key, length: Int(other.length[slot]))
-            docs[mine] &+= other.docs[slot]
+        for entry in other.entries where entry.meta != 0 {
+            if 2 * (count + 1) > capacity { grow() }
+            let slot = probe(entry.key, Int(entry.meta & 15))
+            if entries[slot].meta == 0 {
+                entries[slot].key = entry.key
+                entries[slot].meta = entry.meta & 15
+                count += 1
+            }
+            entries[slot].meta &+= entry.meta & ~15
         }
     }
 
-    func frequentCount(minDocs: Int) -> Int { docs.reduce(0) { $0 + (Int($1) >= minDocs ? 1 : 0) } }
+    func frequentCount(minDocs: Int) -> Int { entries.reduce(0) { $0 + ($1.meta != 0 && Int($1.meta >> 4) >= minDocs ? 1 : 0) } }
 
     private mutating func grow() {
-        let old = self
+        let old = entries
         self = GramTable(capacity: 2 * capacity)
-        for slot in 0..<old.capacity where old.length[slot] != 0 {
-            let key = (old.keys[3 * slot], old.keys[3 * slot + 1], old.keys[3 * slot + 2])
-            let mine = insert(key, length: Int(old.length[slot]))
-            docs[mine] = old.docs[slot]
-            lastDoc[mine] = old.lastDoc[slot]
+        for entry in old where entry.meta != 0 {
+            let slot = probe(entry.key, Int(entry.meta & 15))
+            entries[slot] = entry
         }
+        count = old.reduce(0) { $0 + ($1.meta != 0 ? 1 : 0) }
     }
 }
