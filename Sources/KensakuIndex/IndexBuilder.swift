@@ -221,7 +221,9 @@ public enum IndexBuilder {
                     let location = bounds[field][doc]
                     guard count > 0 else { continue }
                     let file = textFiles[Int(location.file)].body
-                    guard offset >= 0, offset + 2 * count <= file.count else { throw IndexError.build("text file too short") }
+                    guard offset >= 0, offset + 2 * count <= file.count else {
+                        throw IndexError.build("n-gram pass: doc \(ids[doc])'s text runs past the end of worker \(location.file)'s text file")
+                    }
                     let text = UnsafeRawBufferPointer(rebasing: file[offset..<(offset + 2 * count)])
                     let boundsBody = boundsFiles[Int(location.file)].body
                     let boundsBytes = UnsafeRawBufferPointer(rebasing: boundsBody[Int(location.offset)..<(Int(location.offset) + Int(location.count))])
