@@ -499,7 +499,7 @@ public struct PostingsCursor {
     /// The current doc's first position (its count, in an n-gram count posting: see
     /// ``Ngrams``); 0 once exhausted.
     public mutating func firstPosition() throws(IndexError) -> UInt32 {
-        guard index < blockCount else { return 0 }
+        guard currentDoc != Self.exhausted, index < blockCount else { return 0 }
         if firstsAt >= 0 { try decodeFirsts() }
         return blockData[2 * BitPacking.blockSize + index]
     }

@@ -204,6 +204,27 @@ struct PostingsRoundTripTests {
         }
     }
 
+    @Test("drainFirstPositions(below:) appends each doc's first position, as firstPosition() and positions(into:) read it",
+          arguments: docCounts, [0.0, 0.5, 1.0])
+    func drainFirstPositions(docCount: Int, fraction: Double) throws {
+        let p = Self.makePostings(docCount: docCount, shape: .shortGeometric, seed: 11)
+        var g = SeededGenerator(seed: UInt64(docCount) &+ 5)
+        let from = Int.random(in: 0..<docCount, using: &g)
+        let upperIndex = from + Int(Double(docCount - from) * fraction)
+        let upper = upperIndex < docCount ? p.docs[upperIndex] : PostingsCursor.exhausted
+        let firsts = (0..<docCount).map { p.positions(ofDocAt: $0).first! }
+        try Self.withCursor(p) { cursor in
+            try cursor.seek(p.docs[from])
+            #expect(try cursor.firstPosition() == firsts[from])
+            var docs: [UInt32] = [], found: [UInt32] = []
+            try cursor.drainFirstPositions(below: upper, docs: &docs, firsts: &found)
+            #expect(docs[...] == p.docs[from..<upperIndex])
+            #expect(found[...] == firsts[from..<upperIndex])
+            #expect(cursor.doc == upper)
+            #expect(try cursor.firstPosition() == (upperIndex < docCount ? firsts[upperIndex] : 0))
+        }
+    }
+
     @Test("middleDoc() cuts the docs into two parts of about equal size", arguments: docCounts + [2, 3, 257, 300])
     func middleDoc(docCount: Int) throws {
         let p = Self.makePostings(docCount: docCount, shape: .geometricGaps, seed: 9)
