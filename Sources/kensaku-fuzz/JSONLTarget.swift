@@ -222,7 +222,8 @@ struct JSONLTarget: FuzzTarget {
         return kinds
     }
 
-    /// Indexes the file (bad records skipped), then opens, verifies and searches the index.
+    /// Indexes the file (bad records skipped; every other time with n-gram counts), then opens,
+    /// verifies and searches the index.
     private func buildAndSearch(_ path: String, expected: [Document], violation: (String) -> Void) -> [String] {
         let directory = work + "/index-\(counter)"
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -231,6 +232,8 @@ struct JSONLTarget: FuzzTarget {
             var options = IndexBuildOptions()
             options.threads = 1
             options.memoryBudget = 32 << 20
+            // Every other build counts every n-gram too (the miner reads hostile text as well).
+            if counter % 2 == 1 { options.ngrams = NgramSettings(minDocs: 1) }
             _ = try IndexBuilder.build(source: &source, corpusName: "fuzz.jsonl", corpusFormat: "jsonl", directory: directory, options: options)
         } catch {
             return ["build: " + ErrorKind.of(error)]
