@@ -49,6 +49,9 @@ public struct BuildProgress: Sendable {
     public var totalBytes: UInt64?
     public var textBytes: UInt64
     public var seconds: Double
+    /// After the documents are read, what the build is doing (nil while it reads them): the
+    /// n-gram pass reports each field and level it counts.
+    public var phase: String?
 }
 
 /// What a build did.
@@ -214,6 +217,14 @@ public enum IndexBuilder {
                 }
             }
             var miner = NgramMiner(settings: settings, temporary: temporary, budget: options.ngramSegmentBytes ?? budget, threads: options.threads)
+            if let progress = options.progress {
+                let documents = ids.count
+                miner.progress = { field, level in
+                    progress(BuildProgress(documents: documents, bytesRead: 0, totalBytes: nil, textBytes: textBytes,
+                                           seconds: Date().timeIntervalSince(started),
+                                           phase: "counting n-grams: \(specs[field].name), \(level) of \(settings.maxUnits) units"))
+                }
+            }
             for field in specs.indices where specs[field].analyzed {
                 var texts: [NgramMiner.Text] = []
                 for doc in ids.indices {

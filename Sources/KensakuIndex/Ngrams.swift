@@ -105,6 +105,8 @@ struct NgramMiner {
     let threads: Int
     private(set) var segmentPaths: [String] = []
     private(set) var counted = 0
+    /// Called with the field and the level (n-gram length) before each level is counted.
+    var progress: ((_ field: Int, _ level: Int) -> Void)?
 
     init(settings: NgramSettings, temporary: String, budget: Int, threads: Int) {
         self.settings = settings
@@ -137,6 +139,7 @@ struct NgramMiner {
         let previous = Bitmap(count: total)
         let current = Bitmap(count: total)
         for n in 1...settings.maxUnits {
+            progress?(field, n)
             Self.run(parts) { $0.count(n: n, previous: previous) }
             var table = parts[0].table
             for part in parts.dropFirst() { table.add(part.table) }

@@ -55,6 +55,11 @@ struct IndexCommand: ParsableCommand {
             let showProgress = !quiet && isatty(2) == 1
             if showProgress {
                 options.progress = { p in
+                    if let phase = p.phase {
+                        FileHandle.standardError.write(Data(String(format: "\r%d docs, %.1f MB read; %@ (%.0f s)\u{1B}[K", p.documents,
+                                                                   Double(p.textBytes) / 1e6, phase, p.seconds).utf8))
+                        return
+                    }
                     let mb = Double(p.textBytes) / 1e6
                     var line = String(format: "\r%d docs, %.1f MB, %.1f MB/s", p.documents, mb, mb / max(p.seconds, 0.001))
                     if let total = p.totalBytes, p.bytesRead > 0 {
