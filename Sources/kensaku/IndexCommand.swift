@@ -175,7 +175,10 @@ struct IndexCommand: ParsableCommand {
                 print("forced cuts: \(m.forcedCuts.map(String.init) ?? "not recorded")\(reader.numbersWhole ? "" : " (literal number terms are not required)")")
                 print("trigrams:   \(m.trigrams == true ? (reader.trigramsWhole ? "yes" : "yes, not used (a text was cut for analysis across one)") : "no")")
                 if let n = m.ngrams {
-                    print("n-grams:    up to \(n.maxUnits) units, in at least \(n.minDocs) docs\(reader.ngramsWhole == nil ? ", not used (a text was cut for analysis)" : "")")
+                    let complete = (n.completeFields ?? []).compactMap { $0 < m.fields.count ? m.fields[$0].spec.name : nil }
+                    print("n-grams:    up to \(n.maxUnits) units, in at least \(n.minDocs) docs"
+                          + (complete.isEmpty ? "" : "; every one in " + complete.joined(separator: ", "))
+                          + (reader.ngramsWhole == nil ? "; not used (a text was cut for analysis)" : ""))
                 } else {
                     print("n-grams:    no")
                 }
