@@ -35,17 +35,7 @@ struct NgramSearchTests {
         var queries: [String] = ["生活保護", "保護法の", "生活保護法", "第二十五条", "二十五条", "平成二十三年", "マイレージ", "イレー", "査証",
                                  "生活、保護", "護。生", "(第", "\"生活 保護\"", "生活保護 -法", "活保護 OR 第25条", "title:生活保護", "𠮷生活",
                                  "生", "護", "𠮷", "生活 保護 法", "\"生活保護法の規定\"", "生活保護法の規定第二十五条"]
-        for _ in 0..<60 {
-            let text = Array(texts.randomElement(using: &rng)!)
-            let length = Int.random(in: 1...13, using: &rng)
-            guard text.count > length else { continue }
-            let start = Int.random(in: 0..<(text.count - length), using: &rng)
-            let query = String(text[start..<(start + length)]).replacingOccurrences(of: "\"", with: "")
-            if !query.trimmingCharacters(in: .whitespaces).isEmpty { queries.append(query) }
-        }
-        for _ in 0..<30 {
-            queries.append((0..<Int.random(in: 1...3, using: &rng)).map { _ in pieces.filter { $0 != " " && $0 != "(" && $0 != ")" }.randomElement(using: &rng)! }.joined())
-        }
+        queries += SearchFixtures.generatedQueries(texts: texts, pieces: pieces, lengths: 1...13, joined: 1...3, using: &rng)
         // The counts must really answer: most queries' terms are counted in the body.
         let analyzer = try Analyzer()
         let matcher = TermMatcher(index: counted.index, wordsOnly: false)
@@ -53,31 +43,6 @@ struct NgramSearchTests {
         let answered = try queries.filter { try matcher.countedMatches(analyzer.analyze($0), field: body, within: nil) != nil }.count
         #expect(answered > 30, "\(answered) of \(queries.count)")
 
-        var matched = 0
-        for query in queries {
-            for (limit, words, exact, explain) in [(10, false, true, false), (3, false, false, false), (1_000, true, true, false), (5, false, true, true)] {
-                for threads in [1, 2] {
-                    var search = SearchOptions()
-                    search.limit = limit
-                    search.wordsOnly = words
-                    search.exact = exact
-                    search.explain = explain
-                    search.allIDs = true
-                    search = SearchFixtures.splittingEverything(search)
-                    search.threads = threads
-                    let a: SearchResult, b: SearchResult
-                    do {
-                        a = try plain.search(query, options: search)
-                        b = try counted.search(query, options: search)
-                    } catch {
-                        #expect(throws: (any Error).self) { try counted.search(query, options: search) }
-                        continue
-                    }
-                    if a.total > 0 { matched += 1 }
-                    SearchFixtures.expectSameAnswers(a, b, "\(query) limit \(limit) words \(words) exact \(exact) threads \(threads)")
-                }
-            }
-        }
-        #expect(matched > 200)
+        #expect(SearchFixtures.expectSameAnswers(plain, counted, queries: queries) > 200)
     }
 }

@@ -33,6 +33,62 @@ enum SearchFixtures {
         return split
     }
 
+    /// Queries for comparing two indexes of the same generated texts: `count` substrings of
+    /// random `texts`, of `lengths` characters (quotes dropped; blank ones skipped), then 30
+    /// strings of `joined` random `pieces` (spaces and parentheses left out).
+    static func generatedQueries(texts: [String], pieces: [String], count: Int = 60, lengths: ClosedRange<Int>,
+                                 joined: ClosedRange<Int>, using rng: inout SeededGenerator) -> [String] {
+        var queries: [String] = []
+        for _ in 0..<count {
+            let text = Array(texts.randomElement(using: &rng)!)
+            let length = Int.random(in: lengths, using: &rng)
+            guard text.count > length else { continue }
+            let start = Int.random(in: 0..<(text.count - length), using: &rng)
+            let query = String(text[start..<(start + length)]).replacingOccurrences(of: "\"", with: "")
+            if !query.trimmingCharacters(in: .whitespaces).isEmpty { queries.append(query) }
+        }
+        let plain = pieces.filter { $0 != " " && $0 != "(" && $0 != ")" }
+        for _ in 0..<30 {
+            queries.append((0..<Int.random(in: joined, using: &rng)).map { _ in plain.randomElement(using: &rng)! }.joined())
+        }
+        return queries
+    }
+
+    /// Expects `b` to answer every query as `a` does (``expectSameAnswers(_:_:_:sourceLocation:)``)
+    /// under the option sets that tests of index variants use: limits 10, 3, 1,000 and 5;
+    /// word-aligned only; number-aware; explained; one and two threads, every term that can be
+    /// split split. A query that `a` rejects, `b` rejects too. Returns how many runs matched.
+    static func expectSameAnswers(_ a: Searcher, _ b: Searcher, queries: [String],
+                                  sourceLocation: SourceLocation = #_sourceLocation) -> Int {
+        var matched = 0
+        for query in queries {
+            for (limit, words, exact, explain) in [(10, false, true, false), (3, false, false, false), (1_000, true, true, false), (5, false, true, true)] {
+                for threads in [1, 2] {
+                    var search = SearchOptions()
+                    search.limit = limit
+                    search.wordsOnly = words
+                    search.exact = exact
+                    search.explain = explain
+                    search.allIDs = true
+                    search = splittingEverything(search)
+                    search.threads = threads
+                    let x: SearchResult, y: SearchResult
+                    do {
+                        x = try a.search(query, options: search)
+                        y = try b.search(query, options: search)
+                    } catch {
+                        #expect(throws: (any Error).self, sourceLocation: sourceLocation) { try b.search(query, options: search) }
+                        continue
+                    }
+                    if x.total > 0 { matched += 1 }
+                    expectSameAnswers(x, y, "\(query) limit \(limit) words \(words) exact \(exact) threads \(threads)",
+                                      sourceLocation: sourceLocation)
+                }
+            }
+        }
+        return matched
+    }
+
     /// Expects `b` to answer as `a` does: the same total and matching docs, the same hits in
     /// the same order (ties included: `TopK.rank`), and scores within 10⁻⁹ (two ways of adding
     /// a score's parts may differ in the last bits).

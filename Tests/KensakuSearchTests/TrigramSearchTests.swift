@@ -74,43 +74,7 @@ struct TrigramSearchTests {
         // queries of every kind.
         var queries: [String] = ["生活保護", "保護法の", "生活保護法", "第二十五条", "二十五条", "平成二十三年", "マイレージ", "イレー",
                                  "生活、保護", "護。生", "(第", "\"生活 保護\"", "生活保護 -法", "活保護 OR 第25条", "title:生活保護", "𠮷生活"]
-        for _ in 0..<60 {
-            let text = Array(texts.randomElement(using: &rng)!)
-            let length = Int.random(in: 3...8, using: &rng)
-            guard text.count > length else { continue }
-            let start = Int.random(in: 0..<(text.count - length), using: &rng)
-            let query = String(text[start..<(start + length)]).replacingOccurrences(of: "\"", with: "")
-            if !query.trimmingCharacters(in: .whitespaces).isEmpty { queries.append(query) }
-        }
-        for _ in 0..<30 {
-            queries.append((0..<Int.random(in: 2...3, using: &rng)).map { _ in pieces.filter { $0 != " " && $0 != "(" && $0 != ")" }.randomElement(using: &rng)! }.joined())
-        }
-        var matched = 0
-        for query in queries {
-            for (limit, words, exact, explain) in [(10, false, true, false), (3, false, false, false), (1_000, true, true, false), (5, false, true, true)] {
-                for threads in [1, 2] {
-                    var search = SearchOptions()
-                    search.limit = limit
-                    search.wordsOnly = words
-                    search.exact = exact
-                    search.explain = explain
-                    search.allIDs = true
-                    search = SearchFixtures.splittingEverything(search)
-                    search.threads = threads
-                    let a: SearchResult, b: SearchResult
-                    do {
-                        a = try plain.search(query, options: search)
-                        b = try tri.search(query, options: search)
-                    } catch {
-                        // A query the parser rejects is rejected by both.
-                        #expect(throws: (any Error).self) { try tri.search(query, options: search) }
-                        continue
-                    }
-                    if a.total > 0 { matched += 1 }
-                    SearchFixtures.expectSameAnswers(a, b, "\(query) limit \(limit) words \(words) exact \(exact) threads \(threads)")
-                }
-            }
-        }
-        #expect(matched > 200)
+        queries += SearchFixtures.generatedQueries(texts: texts, pieces: pieces, lengths: 3...8, joined: 2...3, using: &rng)
+        #expect(SearchFixtures.expectSameAnswers(plain, tri, queries: queries) > 200)
     }
 }
