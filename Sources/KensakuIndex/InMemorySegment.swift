@@ -40,6 +40,15 @@ struct InMemorySegment {
         self = InMemorySegment()
     }
 
+    /// Writes the segment to `path` and empties it (``release()``); false, writing nothing,
+    /// when it holds nothing.
+    mutating func flush(to path: String) throws(IndexError) -> Bool {
+        guard !isEmpty else { return false }
+        try write(to: path)
+        release()
+        return true
+    }
+
     /// Heap bytes held: postings pool, term tables and per-document token buffers.
     var memoryBytes: Int {
         terms.memoryBytes + pool.memoryBytes + shortTerms.memoryBytes + states.capacity * MemoryLayout<TermState>.stride

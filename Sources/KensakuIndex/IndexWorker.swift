@@ -185,12 +185,9 @@ final class IndexWorker: @unchecked Sendable {
     }
 
     private func flush() throws {
-        guard !segment.isEmpty else { return }
         let path = temporary + "/segment-\(number)-\(segmentPaths.count)"
-        try segment.write(to: path)
+        guard try segment.flush(to: path) else { return }
         segmentPaths.append(path)
-        segment.release()
-        segment = InMemorySegment()
         // Give the freed pool back to the system rather than keep it in malloc's free lists.
         kk_release_free_memory()
     }

@@ -136,22 +136,23 @@ struct NgramMiner {
             MinerPart(field: field, texts: texts, bases: bases, range: cuts[p]..<cuts[p + 1], settings: settings,
                       path: temporary + "/ngrams-\(field)-\(p)", budget: budget)
         }
-        let previous = Bitmap(count: total)
-        let current = Bitmap(count: total)
+        var previous = Bitmap(count: total)
+        var current = Bitmap(count: total)
         for n in 1...settings.maxUnits {
             progress?(field, n)
-            Self.run(parts) { $0.count(n: n, previous: previous) }
+            let below = previous
+            Self.run(parts) { $0.count(n: n, previous: below) }
             var table = parts[0].table
             for part in parts.dropFirst() { table.add(part.table) }
             for part in parts { part.table = GramTable(capacity: 16) }
             current.clear()
-            let frequent = table
-            Self.run(parts) { $0.post(n: n, table: frequent, previous: previous, current: current) }
+            let (frequent, marks) = (table, current)
+            Self.run(parts) { $0.post(n: n, table: frequent, previous: below, current: marks) }
             if let failure = parts.compactMap(\.failure).first { throw failure }
             let found = table.frequentCount(minDocs: settings.minDocs(field: field))
             counted += found
             guard found > 0 else { break }
-            previous.copy(from: current)
+            swap(&previous, &current)
         }
         for part in parts {
             try part.flush()
@@ -263,12 +264,8 @@ final class MinerPart: @unchecked Sendable {
 
     /// Writes the segment (if it holds anything) and starts a new one.
     func flush() throws(IndexError) {
-        guard !segment.isEmpty else { return }
         let file = path + "-\(segmentPaths.count)"
-        try segment.write(to: file)
-        segmentPaths.append(file)
-        segment.release()
-        segment = InMemorySegment()
+        if try segment.flush(to: file) { segmentPaths.append(file) }
     }
 
     /// Calls `body(start, end)` for each candidate of level `n` in one text: the n-grams of
@@ -344,7 +341,6 @@ final class Bitmap: @unchecked Sendable {
     @inline(__always) func contains(_ i: Int) -> Bool { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
     @inline(__always) func set(_ i: Int) { words[i >> 6] |= 1 << UInt64(i & 63) }
     func clear() { words.update(repeating: 0) }
-    func copy(from other: Bitmap) { _ = words.update(fromContentsOf: other.words) }
 }
 
 /// An open-addressing table of n-grams of up to twelve UTF-16 units, each with the number of
@@ -469,12 +465,12 @@ struct GramTable: Sendable {
     func frequentCount(minDocs: Int) -> Int { entries.reduce(0) { $0 + ($1.meta != 0 && Int($1.meta >> 4) >= minDocs ? 1 : 0) } }
 
     private mutating func grow() {
-        let old = entries
+        let old = self
         self = GramTable(capacity: 2 * capacity)
-        for entry in old where entry.meta != 0 {
+        for entry in old.entries where entry.meta != 0 {
             let slot = probe(entry.key, Int(entry.meta & 15))
             entries[slot] = entry
         }
-        count = old.reduce(0) { $0 + ($1.meta != 0 ? 1 : 0) }
+        count = old.count
     }
 }

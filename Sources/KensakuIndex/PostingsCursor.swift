@@ -281,12 +281,22 @@ public struct PostingsCursor {
     /// appends a doc (a two-character term's matches are its postings).
     /// - Complexity: O(docs appended + 128 · blocks decoded).
     public mutating func drain(below upper: UInt32, docs: inout [UInt32], frequencies: inout [UInt32]) throws(IndexError) {
+        try drain(below: upper, docs: &docs, column: 1, values: &frequencies)
+    }
+
+    /// The walk of ``drain(below:docs:frequencies:)`` and ``drainFirstPositions(below:docs:firsts:)``:
+    /// appends the docs below `upper`, and each one's entry of the decoded block's `column`
+    /// (1: term frequencies; 2: first positions, decoded for each full block first) to `values`.
+    @inline(__always)
+    private mutating func drain(below upper: UInt32, docs: inout [UInt32], column: Int, values: inout [UInt32]) throws(IndexError) {
+        let at = column * BitPacking.blockSize
         while currentDoc != Self.exhausted && currentDoc < upper {
+            if column == 2 && firstsAt >= 0 { try decodeFirsts() }
             let (from, count) = (index, blockCount)
             let end = blockData.withUnsafeBufferPointer { d in
                 let end = Self.firstIndex(in: d, from: from, to: count, atLeast: upper)
                 docs.append(contentsOf: UnsafeBufferPointer(rebasing: d[from..<end]))
-                frequencies.append(contentsOf: UnsafeBufferPointer(rebasing: d[(BitPacking.blockSize + from)..<(BitPacking.blockSize + end)]))
+                values.append(contentsOf: UnsafeBufferPointer(rebasing: d[(at + from)..<(at + end)]))
                 return end
             }
             if end < blockCount {
@@ -509,22 +519,7 @@ public struct PostingsCursor {
     /// position each and no position stream.
     /// - Complexity: O(docs appended + 128 · blocks decoded).
     public mutating func drainFirstPositions(below upper: UInt32, docs: inout [UInt32], firsts: inout [UInt32]) throws(IndexError) {
-        while currentDoc != Self.exhausted && currentDoc < upper {
-            if firstsAt >= 0 { try decodeFirsts() }
-            let (from, count) = (index, blockCount)
-            let end = blockData.withUnsafeBufferPointer { d in
-                let end = Self.firstIndex(in: d, from: from, to: count, atLeast: upper)
-                docs.append(contentsOf: UnsafeBufferPointer(rebasing: d[from..<end]))
-                firsts.append(contentsOf: UnsafeBufferPointer(rebasing: d[(2 * BitPacking.blockSize + from)..<(2 * BitPacking.blockSize + end)]))
-                return end
-            }
-            if end < blockCount {
-                index = end
-                currentDoc = blockData[end]
-                return
-            }
-            try loadBlock(block + 1)
-        }
+        try drain(below: upper, docs: &docs, column: 2, values: &firsts)
     }
 
     /// Where the current doc's positions are: the index in the position stream of its second

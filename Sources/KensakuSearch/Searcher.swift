@@ -406,14 +406,15 @@ public final class Searcher {
             var plan: TermMatcher.Plan?
             // A frequent text's n-gram counts are its exact matches (not when match starts
             // are wanted: those need positions).
+            // (With them, no plan: the literal match is done.)
             let counted = collectStarts ? nil : try matcher.countedMatches(analyzed, field: field, within: within)
-            if counted != nil {
-                // (No plan: the literal match is done.)
-            } else if reusePlans && within != nil, var kept = refinePlans.removeValue(forKey: PlanKey(field: field, text: analyzed.text.string)) {
-                try kept.rewind()
-                plan = kept
-            } else {
-                plan = try matcher.plan(analyzed, field: field)
+            if counted == nil {
+                if reusePlans && within != nil, var kept = refinePlans.removeValue(forKey: PlanKey(field: field, text: analyzed.text.string)) {
+                    try kept.rewind()
+                    plan = kept
+                } else {
+                    plan = try matcher.plan(analyzed, field: field)
+                }
             }
             let numberPlan = try pieces.flatMap { (pieces) throws(IndexError) in try matcher.numberPlan(pieces, field: field) }
             let lazyAlignment = lazyAlignment && !(eagerWhenFew && plan.map(TermMatcher.alignsEagerly) ?? false)
@@ -437,7 +438,7 @@ public final class Searcher {
             // Without a plan the text cannot match.
             var matches = FieldMatches(field: field)
             if let counted = fieldPlan.counted {
-                // (Not split: `range` is nil for a field without a number plan to split.)
+                // (A field is split here only for its number plan: each part takes its range.)
                 matches = range.map { counted.restricted(to: $0) } ?? counted
             } else if fieldPlan.literalWaits {
                 // (Every literal match is a number-aware one: its alignment is what waits.)
