@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares the query latency of two builds, A and B (each on its own index), for a set of
 # queries: the two run alternately, ROUNDS times each, 5 timed passes a run, and every query's
-# 10th percentile and median over all its samples are printed with B/A.
+# 10th percentile and median over all its samples are printed with B/A, then every sample of
+# each build pooled (p50 / p95 / p99, as the peers harness reports).
 #
 #   scripts/ab-bench.sh A_BINARY A_INDEX B_BINARY B_INDEX [ROUNDS] [QUERIES]
 #       (defaults: 20 rounds, ../shared/corpus/queries-laws.txt)
@@ -41,4 +42,8 @@ for q in a:
     same = "" if a[q]["answers"] == b.get(q, {}).get("answers") else "  DIFFERENT ANSWERS"
     a10, b10, a50, b50 = at(a[q]["lat"], .1), at(b[q]["lat"], .1), at(a[q]["lat"], .5), at(b[q]["lat"], .5)
     print(f"{q:<28} {a10:8.0f} {b10:8.0f} {b10 / a10:6.3f}  {a50:8.0f} {b50:8.0f} {b50 / a50:6.3f}{same}")
+# Every sample of every query pooled, as the peers harness reports them.
+pa, pb = [x for q in a.values() for x in q["lat"]], [x for q in b.values() for x in q["lat"]]
+print("pooled p50 / p95 / p99:  A " + " / ".join(f"{at(pa, p):.0f}" for p in (.5, .95, .99))
+      + "   B " + " / ".join(f"{at(pb, p):.0f}" for p in (.5, .95, .99)))
 PY

@@ -201,6 +201,7 @@ public enum IndexBuilder {
         var ngramCount = 0
         var ngramSettings = options.ngrams
         if var settings = options.ngrams {
+            settings.layout = Ngrams.layout
             settings.completeFields = specs.indices.filter { field in
                 specs[field].analyzed
                     && Double(lengths[field].reduce(0) { $0 + Int($1) }) <= Ngrams.completeAverageLength * Double(ids.count)

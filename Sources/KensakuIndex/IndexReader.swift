@@ -137,11 +137,17 @@ public final class IndexReader {
     public var trigramsWhole: Bool { manifest.trigrams == true && manifest.forcedCuts == 0 }
 
     /// The index counts every frequent n-gram of its text that ``Ngrams`` counts (built with
-    /// them, and no value cut for analysis where an n-gram could run across the cut), up to
-    /// this many UTF-16 units; nil otherwise. A search may then take a term that is such an
+    /// them, in this reader's layout, and no value cut for analysis where an n-gram could run
+    /// across the cut), up to this many UTF-16 units; nil otherwise (the terms are then
+    /// matched through their grams, as in an index without counts). A search may then take a term that is such an
     /// n-gram from its count postings (``TermKind/ngramCount``); one the dictionary lacks is in
     /// fewer docs than ``NgramSettings/minDocs``, or none.
-    public var ngramsWhole: NgramSettings? { manifest.forcedCuts == 0 ? manifest.ngrams : nil }
+    public var ngramsWhole: NgramSettings? {
+        manifest.forcedCuts == 0 && manifest.ngrams?.isCurrentLayout == true ? manifest.ngrams : nil
+    }
+
+    /// The postings file's name, for errors that point into it.
+    public var postingsFileName: String { postings.name }
 
     public func fieldNumber(_ name: String) -> Int? { manifest.fields.first { $0.spec.name == name }?.number }
 

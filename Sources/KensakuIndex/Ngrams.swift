@@ -6,9 +6,9 @@ import KensakuAnalysis
 /// docs of a field hold, how often each of those docs holds it, and how many of those
 /// occurrences are word-aligned (``WordBoundaries``). In an index built with them
 /// (``IndexBuildOptions/ngrams``, `kensaku index build --ngrams`; recorded as
-/// ``Manifest/ngrams``), a term that is one such n-gram is answered from two lists of docs,
-/// with no position read: its docs and occurrences (kind ``TermKind/ngramCount``) and its
-/// word-aligned occurrences (kind ``TermKind/ngramAligned``, docs with at least one).
+/// ``Manifest/ngrams``), a term that is one such n-gram is answered from one list of docs
+/// (kind ``TermKind/ngramCount``), with no position read: each posting holds the doc's
+/// occurrences and word-aligned occurrences, packed in one number (``NgramCount``).
 ///
 /// Through the positional grams, a frequent term costs the most: "政令で定める" lines up about
 /// 200,000 trigram positions in 2,876 law docs to count them exactly. Its n-gram counts are
@@ -16,8 +16,8 @@ import KensakuAnalysis
 /// n-gram is in fewer than `minDocs` docs of the field (or is longer, or holds a clause end):
 /// it is matched through the positional grams, as in any index.
 ///
-/// Each posting stores its count where a positional posting stores its first position, with a
-/// term frequency of 1 (so the lists have no position stream: see `Index/FORMAT.md`).
+/// Each posting stores its packed counts where a positional posting stores its first position,
+/// with a term frequency of 1 (so the lists have no position stream: see `Index/FORMAT.md`).
 ///
 /// A gram of two characters or more holding a clause end (``Trigrams/excludes(_:)``) is not
 /// counted: a large value is analyzed in pieces cut after those characters, and no counted
@@ -33,6 +33,11 @@ public enum Ngrams {
     /// distinct n-grams in 3.0 million postings, about 15 MB, and a term that is in no title
     /// then costs one dictionary lookup there instead of opening its grams' postings.
     public static let completeAverageLength = 64.0
+    /// How the counts are laid out (``NgramSettings/layout``). 1 (builds before it was
+    /// recorded): occurrences in kind 5, word-aligned occurrences in a second list of kind 6;
+    /// 2: both in one number of kind 5 (``NgramCount``), kind 6 only for the aligned counts
+    /// of counts too large to pack. A reader uses the counts of its own layout only.
+    public static let layout = 2
 
     /// Whether the normalized text `units`, one run of grams (no space), is a text the index
     /// counts when frequent: at most `maxUnits` units, and no clause end unless it is one
@@ -40,6 +45,53 @@ public enum Ngrams {
     public static func isCounted(_ units: UnsafeBufferPointer<UInt16>, maxUnits: Int) -> Bool {
         guard !units.isEmpty, units.count <= maxUnits else { return false }
         return units.count <= Analyzer.charLength(units, 0) || !units.contains(where: { Trigrams.excludes($0) })
+    }
+}
+
+/// A doc's occurrences of an n-gram (`count`, 1 or more) and how many of them are word-aligned
+/// (`aligned`, 0 … `count`), in the one number that its count posting holds where a
+/// position would be (``Ngrams/layout`` 2):
+///
+///     count ≤ 65,534:  (count − 1)(count + 2) / 2 + aligned     (below 2³¹)
+///     count > 65,534:  2³¹ + count, its aligned count in the doc's posting of kind 6
+///
+/// The first form numbers the pairs in order of count, then aligned count: (1, 0) 0, (1, 1) 1,
+/// (2, 0) 2, (2, 1) 3, (2, 2) 4, (3, 0) 5, … so the usual small counts stay small numbers,
+/// and one list holds what two did. A count of over 65,534 in one doc (a single character in
+/// a very large law) would not fit below 2³¹ so: it escapes to the second form.
+public enum NgramCount {
+    /// The largest count packed with its aligned count: (c² + 3c − 2) / 2, its largest
+    /// number, is below 2³¹ up to c = 65,534.
+    public static let packedLimit: UInt32 = 65_534
+    /// Values from here on are escaped counts.
+    public static let escape: UInt32 = 1 << 31
+
+    /// The number for `count` occurrences of which `aligned` are word-aligned
+    /// (`1 ≤ count < 2³¹`, `aligned ≤ count`), and whether the aligned count must go in a
+    /// posting of its own (escaped).
+    @inlinable
+    public static func pack(count: UInt32, aligned: UInt32) -> (value: UInt32, escaped: Bool) {
+        guard count <= packedLimit else { return (escape | count, true) }
+        return (offset(count) + aligned, false)
+    }
+
+    /// The first number of `count` (`1 … packedLimit + 1`): (count − 1)(count + 2) / 2.
+    @inlinable @inline(__always)
+    static func offset(_ count: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: (UInt64(count) - 1) * (UInt64(count) + 2) / 2)
+    }
+
+    /// The count and aligned count of a packed number below ``escape``.
+    /// - Complexity: O(1): a square root, then at most a step each way.
+    @inlinable
+    public static func unpack(_ value: UInt32) -> (count: UInt32, aligned: UInt32) {
+        if value < 2 { return (1, value) }
+        // offset(c) ≤ value < offset(c + 1): c = ⌊(√(8·value + 9) − 1) / 2⌋, give or take the
+        // square root's rounding.
+        var c = UInt32((Double(8 * UInt64(value) + 9).squareRoot() - 1) / 2)
+        while offset(c + 1) <= value { c += 1 }
+        while offset(c) > value { c -= 1 }
+        return (c, value - offset(c))
     }
 }
 
@@ -54,12 +106,20 @@ public struct NgramSettings: Codable, Sendable, Equatable {
     /// docs hold it: there a text that is not in the dictionary is in no doc, and a term's
     /// matches are known without a look at its grams. Set by the build; nil: none.
     public var completeFields: [Int]?
+    /// How the counts are laid out (``Ngrams/layout``); nil: layout 1, written before it was
+    /// recorded. Set by the build.
+    public var layout: Int?
 
-    public init(maxUnits: Int = Ngrams.maxUnits, minDocs: Int = Ngrams.defaultMinDocs, completeFields: [Int]? = nil) {
+    public init(maxUnits: Int = Ngrams.maxUnits, minDocs: Int = Ngrams.defaultMinDocs, completeFields: [Int]? = nil,
+                layout: Int? = nil) {
         self.maxUnits = maxUnits
         self.minDocs = minDocs
         self.completeFields = completeFields
+        self.layout = layout
     }
+
+    /// Whether this reader can use the counts: they are in its layout.
+    public var isCurrentLayout: Bool { (layout ?? 1) == Ngrams.layout }
 
     /// Whether `field`'s every n-gram is counted.
     public func isComplete(_ field: Int) -> Bool { completeFields?.contains(field) == true }
@@ -240,8 +300,9 @@ final class MinerPart: @unchecked Sendable {
                     let start = Int(first[slot])
                     let gram = UnsafeBufferPointer(rebasing: text.units[start..<(start + table.length(slot))])
                     if terms[2 * slot] < 0 { terms[2 * slot] = segment.newTerm(prefix: countPrefix, gram) }
-                    segment.add(term: terms[2 * slot], position: tf[slot])
-                    if aligned[slot] > 0 {
+                    let (value, escaped) = NgramCount.pack(count: tf[slot], aligned: aligned[slot])
+                    segment.add(term: terms[2 * slot], position: value)
+                    if escaped && aligned[slot] > 0 {
                         if terms[2 * slot + 1] < 0 { terms[2 * slot + 1] = segment.newTerm(prefix: alignedPrefix, gram) }
                         segment.add(term: terms[2 * slot + 1], position: aligned[slot])
                     }

@@ -13,11 +13,13 @@ public enum TermKind: UInt8, Sendable {
     /// (see ``Trigrams``): a term of three characters or more is matched by its trigrams as well
     /// as its bigrams, and a trigram's positions are far fewer than those of either bigram in it.
     case trigram = 4
-    /// A frequent n-gram's occurrences in each doc that holds it, in an index built with
-    /// n-grams (see ``Ngrams``): the count is stored where a position would be, with a term
-    /// frequency of 1.
+    /// A frequent n-gram's occurrences and word-aligned occurrences in each doc that holds it,
+    /// in an index built with n-grams (see ``Ngrams``): packed in one number (``NgramCount``),
+    /// stored where a position would be, with a term frequency of 1.
     case ngramCount = 5
-    /// A frequent n-gram's word-aligned occurrences, in each doc that has any (see ``Ngrams``).
+    /// A frequent n-gram's word-aligned occurrences in a doc whose count is too large to pack
+    /// with them (``NgramCount/escape``), when it has any. (In ``Ngrams/layout`` 1, in every
+    /// doc that had any.)
     case ngramAligned = 6
 
     init(_ kind: TokenKind) { self = kind == .word ? .word : .gram }

@@ -422,17 +422,16 @@ struct TermMatcher {
             guard Ngrams.isCounted(text, maxUnits: settings.maxUnits) else { return nil }
             return TermKey.make(field: field, kind: .ngramCount, utf16: text)
         }
-        guard var key else { return nil }
-        guard let countInfo = try index.lookup(key) else {
+        guard let key else { return nil }
+        guard let info = try index.lookup(key) else {
             // In a field whose every n-gram is counted, the text is in no doc.
             return settings.isComplete(field) ? FieldMatches(field: field) : nil
         }
-        key[1] = TermKind.ngramAligned.rawValue
-        let alignedInfo = try index.lookup(key)
-        var counts = try cursor(countInfo)
+        var counts = try cursor(info)
         var result = FieldMatches(field: field)
         result.span = UInt32(last.end - first.start)
         result.alignable = alignable
+        // Each doc's packed counts (``NgramCount``) first, then unpacked in place.
         if let within {
             for doc in within where try counts.seek(doc) == doc {
                 result.docs.append(doc)
@@ -444,27 +443,40 @@ struct TermMatcher {
             try counts.drainFirstPositions(below: PostingsCursor.exhausted, docs: &result.docs, firsts: &result.frequencies)
         }
         result.aligned = [UInt32](repeating: 0, count: result.docs.count)
-        if alignable, let alignedInfo, !result.docs.isEmpty {
-            // Its docs are some of the counts' docs: read them all (or seek to a few) and place
-            // each count by a merge.
-            var cursor = try cursor(alignedInfo)
-            var docs: [UInt32] = [], counts: [UInt32] = []
-            if let within, 8 * within.count < alignedInfo.docFreq {
-                for doc in result.docs where try cursor.seek(doc) == doc {
-                    docs.append(doc)
-                    counts.append(try cursor.firstPosition())
+        var escaped = false, bad = false
+        result.frequencies.withUnsafeMutableBufferPointer { frequencies in
+            result.aligned.withUnsafeMutableBufferPointer { aligned in
+                for i in frequencies.indices {
+                    let value = frequencies[i]
+                    if value < NgramCount.escape {
+                        (frequencies[i], aligned[i]) = NgramCount.unpack(value)
+                    } else {
+                        frequencies[i] = value & ~NgramCount.escape
+                        escaped = true
+                        bad = bad || frequencies[i] <= NgramCount.packedLimit
+                    }
                 }
-            } else {
-                docs.reserveCapacity(alignedInfo.docFreq)
-                counts.reserveCapacity(alignedInfo.docFreq)
-                try cursor.drainFirstPositions(below: PostingsCursor.exhausted, docs: &docs, firsts: &counts)
             }
-            var j = 0
-            for (i, doc) in result.docs.enumerated() {
-                while j < docs.count && docs[j] < doc { j += 1 }
-                if j == docs.count { break }
-                if docs[j] == doc { result.aligned[i] = counts[j] }
+        }
+        if escaped {
+            // A count too large to pack: its aligned count is in the doc's posting of kind 6.
+            var alignedKey = key
+            alignedKey[1] = TermKind.ngramAligned.rawValue
+            if !bad, let alignedInfo = try index.lookup(alignedKey) {
+                var alignedCounts = try cursor(alignedInfo)
+                for i in result.docs.indices where result.frequencies[i] > NgramCount.packedLimit {
+                    guard try alignedCounts.seek(result.docs[i]) == result.docs[i] else { continue }
+                    result.aligned[i] = try alignedCounts.firstPosition()
+                    bad = bad || result.aligned[i] > result.frequencies[i]
+                }
             }
+            if bad {
+                throw .corrupt(file: index.postingsFileName, offset: info.postingsOffset,
+                               reason: "n-gram counts: an escaped count that fits, or an aligned count above its count")
+            }
+        }
+        if !alignable {
+            result.aligned.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         }
         if wordsOnly {
             // Only the word-aligned occurrences count.

@@ -28,7 +28,7 @@ struct IndexCommand: ParsableCommand {
         var threads: Int?
         @Flag(help: "Index trigrams too: terms of three characters or more match far faster, for an index about 75% larger that takes about 1.7 times as long to build.")
         var trigrams = false
-        @Flag(help: "Count the n-grams of 1–8 characters that at least --ngram-min-docs docs hold: a term that is one is answered from its counts, without reading positions (frequent terms far faster), for a larger index that takes longer to build.")
+        @Flag(help: "Count the n-grams of up to 12 UTF-16 units that at least --ngram-min-docs docs of a field hold: a term that is one is answered from its counts, without reading positions (frequent terms far faster), for a larger index that takes longer to build.")
         var ngrams = false
         @Option(help: "With --ngrams: docs of a field from which an n-gram is counted.")
         var ngramMinDocs: Int = Ngrams.defaultMinDocs
@@ -178,7 +178,8 @@ struct IndexCommand: ParsableCommand {
                     let complete = (n.completeFields ?? []).compactMap { $0 < m.fields.count ? m.fields[$0].spec.name : nil }
                     print("n-grams:    up to \(n.maxUnits) units, in at least \(n.minDocs) docs"
                           + (complete.isEmpty ? "" : "; every one in " + complete.joined(separator: ", "))
-                          + (reader.ngramsWhole == nil ? "; not used (a text was cut for analysis)" : ""))
+                          + (!n.isCurrentLayout ? "; not used: counted in layout \(n.layout ?? 1), this version reads \(Ngrams.layout) (rebuild)"
+                             : reader.ngramsWhole == nil ? "; not used (a text was cut for analysis)" : ""))
                 } else {
                     print("n-grams:    no")
                 }

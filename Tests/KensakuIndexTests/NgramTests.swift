@@ -70,31 +70,47 @@ struct NgramTests {
         let index = try IndexReader.open(directory: dir + "/i")
         let title = try #require(index.fieldNumber("title"))
         let body = try #require(index.fieldNumber("body"))
-        #expect(index.ngramsWhole == NgramSettings(maxUnits: maxUnits, minDocs: minDocs, completeFields: [title]))
+        #expect(index.ngramsWhole == NgramSettings(maxUnits: maxUnits, minDocs: minDocs, completeFields: [title], layout: Ngrams.layout))
         try index.verify()
         try Self.check(index, field: body, expected: Self.expected(texts, minDocs: minDocs, maxUnits: maxUnits), ngrams: report.ngrams)
         try Self.check(index, field: title, expected: Self.expected(titles, minDocs: 1, maxUnits: maxUnits), ngrams: report.ngrams)
     }
 
-    /// The n-gram counts of `field` are `expected`, and there are no others.
+    /// The n-gram counts of `field` are `expected`, and there are no others: each doc's packed
+    /// counts in kind 5, and an aligned count in kind 6 only where its count is escaped.
     static func check(_ index: IndexReader, field: Int, expected: [String: [UInt32: (Int, Int)]], ngrams: Int) throws {
         var found: [String: [UInt32: (Int, Int)]] = [:]
-        for kind in [TermKind.ngramCount, .ngramAligned] {
-            let prefix: [UInt8] = [UInt8(field), kind.rawValue]
-            try index.scan(from: prefix) { (key, info) throws(IndexError) in
-                guard key.starts(with: prefix) else { return false }
-                let text = String(decoding: key.dropFirst(2), as: UTF8.self)
-                var cursor = try index.postings(info)
-                while cursor.doc != PostingsCursor.exhausted {
-                    #expect(cursor.frequency == 1)
-                    let count = Int(try cursor.firstPosition())
-                    var entry = found[text, default: [:]][cursor.doc, default: (0, 0)]
-                    if kind == .ngramCount { entry.0 = count } else { entry.1 = count }
-                    found[text, default: [:]][cursor.doc] = entry
-                    try cursor.next()
+        var escaped: Set<String> = []  // text + doc
+        let countPrefix: [UInt8] = [UInt8(field), TermKind.ngramCount.rawValue]
+        try index.scan(from: countPrefix) { (key, info) throws(IndexError) in
+            guard key.starts(with: countPrefix) else { return false }
+            let text = String(decoding: key.dropFirst(2), as: UTF8.self)
+            var cursor = try index.postings(info)
+            while cursor.doc != PostingsCursor.exhausted {
+                #expect(cursor.frequency == 1)
+                let value = try cursor.firstPosition()
+                if value >= NgramCount.escape {
+                    found[text, default: [:]][cursor.doc] = (Int(value - NgramCount.escape), 0)
+                    escaped.insert("\(text) \(cursor.doc)")
+                } else {
+                    let (count, aligned) = NgramCount.unpack(value)
+                    found[text, default: [:]][cursor.doc] = (Int(count), Int(aligned))
                 }
-                return true
+                try cursor.next()
             }
+            return true
+        }
+        let alignedPrefix: [UInt8] = [UInt8(field), TermKind.ngramAligned.rawValue]
+        try index.scan(from: alignedPrefix) { (key, info) throws(IndexError) in
+            guard key.starts(with: alignedPrefix) else { return false }
+            let text = String(decoding: key.dropFirst(2), as: UTF8.self)
+            var cursor = try index.postings(info)
+            while cursor.doc != PostingsCursor.exhausted {
+                #expect(escaped.remove("\(text) \(cursor.doc)") != nil, "an aligned count for a packed count: \(text) doc \(cursor.doc)")
+                found[text, default: [:]][cursor.doc]?.1 = Int(try cursor.firstPosition())
+                try cursor.next()
+            }
+            return true
         }
         #expect(found.count == expected.count)
         #expect(ngrams >= expected.count)  // (all fields')
@@ -103,9 +119,54 @@ struct NgramTests {
             #expect(got.count == docs.count, "\(text)")
             for (doc, counts) in docs {
                 #expect(got[doc]?.0 == counts.0 && got[doc]?.1 == counts.1, "\(text) doc \(doc): \(String(describing: got[doc])) != \(counts)")
+                if counts.0 > Int(NgramCount.packedLimit) && counts.1 == 0 { escaped.remove("\(text) \(doc)") }
             }
         }
-        #expect(expected.keys.contains { $0.utf16.count >= 5 })
+        #expect(escaped.isEmpty, "escaped counts with no aligned count: \(escaped.sorted().prefix(3))")
+    }
+
+    @Test("Packed counts: every (count, aligned) pair numbered in order, escaped above 65,534")
+    func packing() {
+        var next: UInt32 = 0
+        for count in UInt32(1)...2_000 {
+            for aligned in 0...count {
+                let (value, escaped) = NgramCount.pack(count: count, aligned: aligned)
+                #expect(!escaped && value == next)
+                next += 1
+                let back = NgramCount.unpack(value)
+                if back.count != count || back.aligned != aligned { Issue.record("\(count), \(aligned) → \(value) → \(back)") }
+            }
+        }
+        let limit = NgramCount.packedLimit
+        for count in [limit - 1, limit] {
+            for aligned in [0, 1, count / 2, count - 1, count] {
+                let (value, escaped) = NgramCount.pack(count: count, aligned: aligned)
+                #expect(!escaped && value < NgramCount.escape)
+                #expect(NgramCount.unpack(value) == (count, aligned))
+            }
+        }
+        #expect(NgramCount.pack(count: limit + 1, aligned: 5) == (NgramCount.escape + limit + 1, true))
+        #expect(NgramCount.pack(count: 1 << 30, aligned: 0) == (NgramCount.escape + (1 << 30), true))
+    }
+
+    @Test("A count too large to pack escapes, and its aligned count is kept in a posting of its own")
+    func escapedCounts() throws {
+        // 犬 alone between spaces: every occurrence is a word. Doc 0 holds it 70,000 times
+        // (above the packed limit), doc 1 four times; 猫犬 holds 犬 inside a longer run.
+        let texts = [String(repeating: "犬 ", count: 70_000) + "猫犬", "犬 犬 犬 猫犬", "猫犬"]
+        let dir = Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Fixtures.writeJSONL(texts.indices.map { ["id": "d\($0)", "body": texts[$0]] }, to: dir + "/c.jsonl")
+        var source = try CorpusFormat.jsonl.open(path: dir + "/c.jsonl", skipBad: false)
+        var options = IndexBuildOptions()
+        options.ngrams = NgramSettings(minDocs: 2)
+        let report = try IndexBuilder.build(source: &source, corpusName: "c.jsonl", corpusFormat: "jsonl", directory: dir + "/i", options: options)
+        let index = try IndexReader.open(directory: dir + "/i")
+        let body = try #require(index.fieldNumber("body"))
+        let expected = try Self.expected(texts, minDocs: 2, maxUnits: Ngrams.maxUnits)
+        #expect(expected["犬"]?[0]?.0 == 70_001 && expected["犬"]?[0]?.1 ?? 0 > 65_534)
+        try Self.check(index, field: body, expected: expected, ngrams: report.ngrams)
+        #expect(try index.lookup(TermKey.make(field: body, kind: .ngramAligned, term: "犬")) != nil)
     }
 
     @Test("A build without n-grams counts none, and an old manifest reads as one without")

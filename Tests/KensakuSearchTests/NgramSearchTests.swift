@@ -45,4 +45,44 @@ struct NgramSearchTests {
 
         #expect(SearchFixtures.expectSameAnswers(plain, counted, queries: queries) > 200)
     }
+
+    @Test("A count too large to pack (escaped) ranks as through the grams")
+    func escapedCounts() throws {
+        // Doc 0 holds 犬 70,001 times (70,000 of them words), above the packed limit.
+        let bodies = [String(repeating: "犬 ", count: 70_000) + "猫犬", "犬 犬 犬 猫犬", "猫犬", "猫 犬犬"]
+        let records = bodies.indices.map { ["id": "d\($0)", "title": "犬", "body": bodies[$0]] }
+        let (plain, plainDir) = try SearchFixtures.searcher(records: records, name: "plain")
+        defer { try? FileManager.default.removeItem(atPath: plainDir) }
+        var options = IndexBuildOptions()
+        options.ngrams = NgramSettings(minDocs: 2)
+        let (counted, countedDir) = try SearchFixtures.searcher(records: records, name: "ngrams", options: options)
+        defer { try? FileManager.default.removeItem(atPath: countedDir) }
+        let body = try #require(counted.index.fieldNumber("body"))
+        let matches = try #require(try TermMatcher(index: counted.index, wordsOnly: false)
+            .countedMatches(Analyzer().analyze("犬"), field: body, within: nil))
+        #expect(matches.docs == [0, 1, 2, 3] && matches.frequencies[0] == 70_001 && matches.aligned[0] >= 70_000)
+        #expect(SearchFixtures.expectSameAnswers(plain, counted, queries: ["犬", "猫犬", "犬 猫", "\"犬 犬\"", "犬犬"]) >= 4)
+    }
+
+    @Test("Counts of an older layout are not used: the terms are matched through their grams")
+    func olderLayout() throws {
+        let records = (0..<8).map { ["id": "d\($0)", "body": String(repeating: "生活保護法の規定 ", count: $0 + 1)] }
+        var options = IndexBuildOptions()
+        options.ngrams = NgramSettings(minDocs: 2)
+        let (counted, dir) = try SearchFixtures.searcher(records: records, name: "ngrams", options: options)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(counted.index.manifest.ngrams?.layout == Ngrams.layout && counted.index.ngramsWhole != nil)
+        // The manifest as a build before layout 2 wrote it: no layout key.
+        let path = dir + "/i/manifest.json"
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        var ngrams = try #require(manifest["ngrams"] as? [String: Any])
+        ngrams["layout"] = nil
+        manifest["ngrams"] = ngrams
+        try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
+        let old = try Searcher(index: IndexReader.open(directory: dir + "/i"))
+        #expect(old.index.manifest.ngrams?.layout == nil && old.index.ngramsWhole == nil)
+        let body = try #require(old.index.fieldNumber("body"))
+        #expect(try TermMatcher(index: old.index, wordsOnly: false).countedMatches(Analyzer().analyze("生活保護"), field: body, within: nil) == nil)
+        #expect(SearchFixtures.expectSameAnswers(counted, old, queries: ["生活保護", "保護法の規定", "生活 規定", "\"法の\""]) > 20)
+    }
 }
