@@ -138,10 +138,10 @@ public final class IndexReader {
 
     /// The index counts every frequent n-gram of its text that ``Ngrams`` counts (built with
     /// them, in this reader's layout, and no value cut for analysis where an n-gram could run
-    /// across the cut), up to this many UTF-16 units; nil otherwise (the terms are then
-    /// matched through their grams, as in an index without counts). A search may then take a term that is such an
-    /// n-gram from its count postings (``TermKind/ngramCount``); one the dictionary lacks is in
-    /// fewer docs than ``NgramSettings/minDocs``, or none.
+    /// across the cut), up to this many UTF-16 units; nil otherwise (terms are then matched
+    /// through their grams, as in an index without counts). A search may then take a term
+    /// that is such an n-gram from its count postings (``TermKind/ngramCount``); one the
+    /// dictionary lacks is in fewer docs than ``NgramSettings/minDocs``, or none.
     public var ngramsWhole: NgramSettings? {
         manifest.forcedCuts == 0 && manifest.ngrams?.isCurrentLayout == true ? manifest.ngrams : nil
     }
