@@ -81,6 +81,39 @@ public enum NgramCount {
         UInt32(truncatingIfNeeded: (UInt64(count) - 1) * (UInt64(count) + 2) / 2)
     }
 
+    /// Unpacks `values` in place into counts, and their aligned counts into `aligned` (as
+    /// long); an escaped count becomes its count, with 0 aligned (the caller reads its aligned
+    /// count from kind 6). Returns whether any was escaped, and whether any escaped count is
+    /// one that packs (corrupt).
+    /// - Complexity: O(n): a table lookup a number for counts up to 64 (nearly all), else
+    ///   ``unpack(_:)``.
+    public static func unpack(_ values: UnsafeMutableBufferPointer<UInt32>,
+                              aligned: UnsafeMutableBufferPointer<UInt32>) -> (escaped: Bool, bad: Bool) {
+        precondition(aligned.count >= values.count)
+        var escaped = false, bad = false
+        smallPairs.withUnsafeBufferPointer { table in
+            for i in values.indices {
+                let value = values[i]
+                if value < UInt32(table.count) {
+                    let pair = table[Int(value)]
+                    values[i] = UInt32(pair >> 8)
+                    aligned[i] = UInt32(pair & 0xFF)
+                } else if value < escape {
+                    (values[i], aligned[i]) = unpack(value)
+                } else {
+                    values[i] = value & ~escape
+                    aligned[i] = 0
+                    escaped = true
+                    bad = bad || values[i] <= packedLimit
+                }
+            }
+        }
+        return (escaped, bad)
+    }
+
+    /// Every pair with a count up to 64, by its number, as count << 8 | aligned (4 KB).
+    private static let smallPairs: [UInt16] = (UInt32(1)...64).flatMap { c in (0...c).map { a in UInt16(c << 8 | a) } }
+
     /// The count and aligned count of a packed number below ``escape``.
     /// - Complexity: O(1): a square root, then at most a step each way.
     @inlinable

@@ -431,7 +431,7 @@ struct TermMatcher {
         var result = FieldMatches(field: field)
         result.span = UInt32(last.end - first.start)
         result.alignable = alignable
-        // Each doc's packed counts (``NgramCount``) first, then unpacked in place.
+        // Each doc's packed counts (``NgramCount``) first.
         if let within {
             for doc in within where try counts.seek(doc) == doc {
                 result.docs.append(doc)
@@ -443,22 +443,12 @@ struct TermMatcher {
             try counts.drainFirstPositions(below: PostingsCursor.exhausted, docs: &result.docs, firsts: &result.frequencies)
         }
         result.aligned = [UInt32](repeating: 0, count: result.docs.count)
-        var escaped = false, bad = false
-        result.frequencies.withUnsafeMutableBufferPointer { frequencies in
-            result.aligned.withUnsafeMutableBufferPointer { aligned in
-                for i in frequencies.indices {
-                    let value = frequencies[i]
-                    if value < NgramCount.escape {
-                        (frequencies[i], aligned[i]) = NgramCount.unpack(value)
-                    } else {
-                        frequencies[i] = value & ~NgramCount.escape
-                        escaped = true
-                        bad = bad || frequencies[i] <= NgramCount.packedLimit
-                    }
-                }
-            }
+        // Unpacked in place: each doc's occurrences and word-aligned occurrences.
+        let unpacked = result.frequencies.withUnsafeMutableBufferPointer { frequencies in
+            result.aligned.withUnsafeMutableBufferPointer { NgramCount.unpack(frequencies, aligned: $0) }
         }
-        if escaped {
+        var bad = unpacked.bad
+        if unpacked.escaped {
             // A count too large to pack: its aligned count is in the doc's posting of kind 6.
             var alignedKey = key
             alignedKey[1] = TermKind.ngramAligned.rawValue

@@ -146,6 +146,16 @@ struct NgramTests {
             }
         }
         #expect(NgramCount.pack(count: limit + 1, aligned: 5) == (NgramCount.escape + limit + 1, true))
+        // In bulk: the table (counts up to 64), the square root above it, escaped counts.
+        let pairs: [(UInt32, UInt32)] = [(1, 0), (1, 1), (3, 2), (64, 0), (64, 64), (65, 0), (65, 65), (200, 17), (limit, 3), (limit + 1, 9), (1 << 30, 0)]
+        var values = pairs.map { NgramCount.pack(count: $0.0, aligned: $0.1).value }
+        var aligned = [UInt32](repeating: 7, count: values.count)
+        let result = values.withUnsafeMutableBufferPointer { v in aligned.withUnsafeMutableBufferPointer { NgramCount.unpack(v, aligned: $0) } }
+        #expect(result == (true, false))
+        #expect(values == pairs.map(\.0))
+        #expect(aligned == pairs.map { $0.0 > limit ? 0 : $0.1 })
+        var forged = [NgramCount.escape + 12]  // an escaped count that packs
+        #expect(forged.withUnsafeMutableBufferPointer { v in aligned.withUnsafeMutableBufferPointer { NgramCount.unpack(v, aligned: $0) } } == (true, true))
         #expect(NgramCount.pack(count: 1 << 30, aligned: 0) == (NgramCount.escape + (1 << 30), true))
     }
 
