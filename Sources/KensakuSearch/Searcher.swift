@@ -95,22 +95,15 @@ struct ScoredDocs {
     /// larger the bonus: `1 / (1 + distance / 8)`, at most 1 for adjacent matches.
     static func and(_ a: ScoredDocs, _ b: ScoredDocs) -> ScoredDocs {
         var out = ScoredDocs()
-        let proximity = !a.positions.isEmpty && !b.positions.isEmpty
-        let slack = !a.slack.isEmpty || !b.slack.isEmpty
-        var i = 0, j = 0
-        while i < a.docs.count && j < b.docs.count {
-            if a.docs[i] < b.docs[j] { i += 1 } else if a.docs[i] > b.docs[j] { j += 1 } else {
-                var score = a.scores[i] + b.scores[j]
-                if proximity {
-                    let bonus = minimumDistance(a.positions[i], b.positions[j]).map { 1 / (1 + Double($0) / 8) } ?? 0
-                    score += bonus
-                    out.proximityBonus.append(bonus)
-                    out.positions.append(b.positions[j])
-                }
-                if slack { out.slack.append(a.slack(i) + b.slack(j)) }
-                out.docs.append(a.docs[i]); out.scores.append(score); i += 1; j += 1
-            }
+        let (ia, ib) = SortedDocs.commonIndices(a.docs, b.docs)
+        out.docs = ia.map { a.docs[$0] }
+        out.scores = zip(ia, ib).map { a.scores[$0] + b.scores[$1] }
+        if !a.positions.isEmpty && !b.positions.isEmpty {
+            out.proximityBonus = zip(ia, ib).map { minimumDistance(a.positions[$0], b.positions[$1]).map { 1 / (1 + Double($0) / 8) } ?? 0 }
+            for k in out.scores.indices { out.scores[k] += out.proximityBonus[k] }
+            out.positions = ib.map { b.positions[$0] }
         }
+        if !a.slack.isEmpty || !b.slack.isEmpty { out.slack = zip(ia, ib).map { a.slack($0) + b.slack($1) } }
         return out
     }
 

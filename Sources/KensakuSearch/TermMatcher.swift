@@ -115,16 +115,13 @@ struct FieldMatches {
         out.keptAll = keptAll
         out.span = span
         out.alignable = alignable
-        var j = 0
-        for (i, doc) in self.docs.enumerated() {
-            while j < docs.count && docs[j] < doc { j += 1 }
-            if j == docs.count { break }
-            guard docs[j] == doc else { continue }
-            out.docs.append(doc)
-            out.frequencies.append(frequencies[i])
-            out.aligned.append(aligned[i])
-            if !starts.isEmpty { out.starts.append(starts[i]) }
-            if keptAll {
+        let kept = SortedDocs.commonIndices(self.docs, docs).a
+        out.docs = kept.map { self.docs[$0] }
+        out.frequencies = kept.map { frequencies[$0] }
+        out.aligned = kept.map { aligned[$0] }
+        if !starts.isEmpty { out.starts = kept.map { starts[$0] } }
+        if keptAll {
+            for i in kept {
                 out.keptStarts.append(contentsOf: keptStarts(i))
                 out.keptEnds.append(UInt32(out.keptStarts.count))
             }
@@ -868,15 +865,8 @@ struct TermMatcher {
         }
     }
 
-    /// The docs in both increasing lists. - Complexity: O(m + n).
-    static func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
-        var out: [UInt32] = []
-        var i = 0, j = 0
-        while i < a.count && j < b.count {
-            if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else { out.append(a[i]); i += 1; j += 1 }
-        }
-        return out
-    }
+    /// The docs in both increasing lists (``SortedDocs/intersect(_:_:)``).
+    static func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] { SortedDocs.intersect(a, b) }
 
     /// Keeps the starts `s` for which `s + offset` is in `positions` (both increasing).
     /// Gallops through `positions` when it is much longer than `starts`.
