@@ -81,9 +81,9 @@ public enum NgramCount {
         UInt32(truncatingIfNeeded: (UInt64(count) - 1) * (UInt64(count) + 2) / 2)
     }
 
-    /// Unpacks `values` in place into counts, and their aligned counts into `aligned` (as
-    /// long); an escaped count becomes its count, with 0 aligned (the caller reads its aligned
-    /// count from kind 6). Returns whether any was escaped, and whether any escaped count is
+    /// Unpacks `values` in place into counts, and their aligned counts into `aligned` (at least
+    /// as long); an escaped count becomes its count, with 0 aligned (the caller reads its
+    /// aligned count from kind 6). Returns whether any was escaped, and whether any escaped count is
     /// one that packs (corrupt).
     /// - Complexity: O(n): a table lookup a number for counts up to 64 (nearly all), else
     ///   ``unpack(_:)``.
