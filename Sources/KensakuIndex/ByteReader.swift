@@ -71,6 +71,7 @@ public struct ByteReader {
         return Int(value)
     }
 
+    @inline(__always)
     public mutating func bytes(_ count: Int) throws(IndexError) -> UnsafeRawBufferPointer {
         guard count >= 0, offset + count <= base.count else { throw corrupt("read of \(count) bytes past the end") }
         defer { offset += count }
