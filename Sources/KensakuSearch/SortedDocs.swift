@@ -6,9 +6,10 @@ enum SortedDocs {
     /// The positions in `a` and in `b` (both strictly increasing) of the docs they share, in
     /// order. Walks the shorter list and finds each of its docs in the longer one from where
     /// the last was found (``PostingsCursor/firstIndex(in:from:to:atLeast:)``: the next few
-    /// docs one by one, then a binary search), so a short list against a long one costs its
-    /// own length times a search, not the long one's length.
-    /// - Complexity: O(s · min(8, log(l / s))) roughly, for lengths s ≤ l.
+    /// docs one by one, then a binary search over the rest), so a short list against a long
+    /// one costs its own length times a search, not the long one's length.
+    /// - Complexity: O(s · log l) at worst for lengths s ≤ l; O(s) when each next shared doc
+    ///   is within 8 of the last.
     static func commonIndices(_ a: [UInt32], _ b: [UInt32]) -> (a: [Int], b: [Int]) {
         guard !a.isEmpty, !b.isEmpty else { return ([], []) }
         let aShorter = a.count <= b.count
