@@ -398,6 +398,21 @@ struct TermMatcher {
         }
     }
 
+    /// The key of the term's n-gram counts in `field` when the index counts its text there if
+    /// frequent enough: the index has n-gram counts, the text is one run of grams, and
+    /// ``Ngrams/isCounted(_:maxUnits:)``. When the dictionary lacks the key, fewer than
+    /// ``NgramSettings/minDocs`` docs of the field hold the text (none, in a complete field).
+    func countKey(_ analyzed: AnalyzedText, field: Int) -> [UInt8]? {
+        guard let settings = index.ngramsWhole, let first = analyzed.grams.first, let last = analyzed.grams.last else { return nil }
+        // One run: each gram but the last is a bigram that the next one starts inside.
+        let grams = analyzed.grams
+        for k in 0..<(grams.count - 1) where grams[k + 1].start >= grams[k].end { return nil }
+        return analyzed.text.units.withUnsafeBufferPointer { all in
+            let text = UnsafeBufferPointer(rebasing: all[Int(first.start)..<Int(last.end)])
+            return Ngrams.isCounted(text, maxUnits: settings.maxUnits) ? TermKey.make(field: field, kind: .ngramCount, utf16: text) : nil
+        }
+    }
+
     /// The term's matches in `field` from its n-gram counts (``Ngrams``), when the index counts
     /// the term's text there: its docs with their occurrences and word-aligned occurrences,
     /// exact, with no position read (`within`, increasing: only those docs); none when the
@@ -410,16 +425,7 @@ struct TermMatcher {
         guard let settings = index.ngramsWhole, let first = analyzed.grams.first, let last = analyzed.grams.last else { return nil }
         let alignable = !analyzed.words.isEmpty
         if wordsOnly && !alignable { return nil }
-        // One run: each gram but the last is a bigram that the next one starts inside.
-        let grams = analyzed.grams
-        for k in 0..<(grams.count - 1) where grams[k + 1].start >= grams[k].end { return nil }
-        let units = analyzed.text.units
-        let key = try units.withUnsafeBufferPointer { (all) throws(IndexError) -> [UInt8]? in
-            let text = UnsafeBufferPointer(rebasing: all[Int(first.start)..<Int(last.end)])
-            guard Ngrams.isCounted(text, maxUnits: settings.maxUnits) else { return nil }
-            return TermKey.make(field: field, kind: .ngramCount, utf16: text)
-        }
-        guard let key else { return nil }
+        guard let key = countKey(analyzed, field: field) else { return nil }
         guard let info = try index.lookup(key) else {
             // In a field whose every n-gram is counted, the text is in no doc.
             return settings.isComplete(field) ? FieldMatches(field: field) : nil
