@@ -586,7 +586,7 @@ public final class Searcher {
         let idf = options.bm25.idf(documentCount: index.documentCount, docFreq: union.docs.count)
         // (Restricting costs a pass over the matches: worth it when most of them go.)
         if let scoring, union.docs.count > 2 * scoring.count {
-            union.docs = TermMatcher.intersect(union.docs, scoring)
+            union.docs = SortedDocs.intersect(union.docs, scoring)
             perField = perField.map { $0.restricted(to: union.docs) }
         }
         var scores = [Double](repeating: 0, count: union.docs.count)

@@ -1,7 +1,8 @@
 import KensakuIndex
 
-/// Intersections of increasing doc lists: the step of every AND and of every restriction of a
-/// term's matches to the docs still in play.
+/// Intersections of increasing doc lists: the step of every AND (``ScoredDocs/and(_:_:)``), of
+/// every restriction of a term's matches to the docs still in play, and of matching `within`
+/// given docs.
 enum SortedDocs {
     /// The positions in `a` and in `b` (both strictly increasing) of the docs they share, in
     /// order. Walks the shorter list and finds each of its docs in the longer one from where

@@ -539,7 +539,7 @@ struct TermMatcher {
             } else {
                 docs.sort()
             }
-            if let within { docs = Self.intersect(docs, within) }
+            if let within { docs = SortedDocs.intersect(docs, within) }
             result.docs = docs
             result.frequencies = docs.map { tf[Int($0)] }
             result.aligned = Array(repeating: 0, count: docs.count)
@@ -870,9 +870,6 @@ struct TermMatcher {
             }
         }
     }
-
-    /// The docs in both increasing lists (``SortedDocs/intersect(_:_:)``).
-    static func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] { SortedDocs.intersect(a, b) }
 
     /// Keeps the starts `s` for which `s + offset` is in `positions` (both increasing).
     /// Gallops through `positions` when it is much longer than `starts`.

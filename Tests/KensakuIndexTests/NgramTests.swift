@@ -76,41 +76,41 @@ struct NgramTests {
         try Self.check(index, field: title, expected: Self.expected(titles, minDocs: 1, maxUnits: maxUnits), ngrams: report.ngrams)
     }
 
+    /// Calls `body` with the text, doc and stored value (where a position would be) of every
+    /// posting of `kind` in `field`; each posting must have tf 1.
+    static func forEachPosting(_ index: IndexReader, field: Int, kind: TermKind,
+                               _ body: (String, UInt32, UInt32) -> Void) throws {
+        let prefix: [UInt8] = [UInt8(field), kind.rawValue]
+        try index.scan(from: prefix) { (key, info) throws(IndexError) in
+            guard key.starts(with: prefix) else { return false }
+            let text = String(decoding: key.dropFirst(2), as: UTF8.self)
+            var cursor = try index.postings(info)
+            while cursor.doc != PostingsCursor.exhausted {
+                #expect(cursor.frequency == 1)
+                body(text, cursor.doc, try cursor.firstPosition())
+                try cursor.next()
+            }
+            return true
+        }
+    }
+
     /// The n-gram counts of `field` are `expected`, and there are no others: each doc's packed
     /// counts in kind 5, and an aligned count in kind 6 only where its count is escaped.
     static func check(_ index: IndexReader, field: Int, expected: [String: [UInt32: (Int, Int)]], ngrams: Int) throws {
         var found: [String: [UInt32: (Int, Int)]] = [:]
         var escaped: Set<String> = []  // text + doc
-        let countPrefix: [UInt8] = [UInt8(field), TermKind.ngramCount.rawValue]
-        try index.scan(from: countPrefix) { (key, info) throws(IndexError) in
-            guard key.starts(with: countPrefix) else { return false }
-            let text = String(decoding: key.dropFirst(2), as: UTF8.self)
-            var cursor = try index.postings(info)
-            while cursor.doc != PostingsCursor.exhausted {
-                #expect(cursor.frequency == 1)
-                let value = try cursor.firstPosition()
-                if value >= NgramCount.escape {
-                    found[text, default: [:]][cursor.doc] = (Int(value - NgramCount.escape), 0)
-                    escaped.insert("\(text) \(cursor.doc)")
-                } else {
-                    let (count, aligned) = NgramCount.unpack(value)
-                    found[text, default: [:]][cursor.doc] = (Int(count), Int(aligned))
-                }
-                try cursor.next()
+        try forEachPosting(index, field: field, kind: .ngramCount) { text, doc, value in
+            if value >= NgramCount.escape {
+                found[text, default: [:]][doc] = (Int(value - NgramCount.escape), 0)
+                escaped.insert("\(text) \(doc)")
+            } else {
+                let (count, aligned) = NgramCount.unpack(value)
+                found[text, default: [:]][doc] = (Int(count), Int(aligned))
             }
-            return true
         }
-        let alignedPrefix: [UInt8] = [UInt8(field), TermKind.ngramAligned.rawValue]
-        try index.scan(from: alignedPrefix) { (key, info) throws(IndexError) in
-            guard key.starts(with: alignedPrefix) else { return false }
-            let text = String(decoding: key.dropFirst(2), as: UTF8.self)
-            var cursor = try index.postings(info)
-            while cursor.doc != PostingsCursor.exhausted {
-                #expect(escaped.remove("\(text) \(cursor.doc)") != nil, "an aligned count for a packed count: \(text) doc \(cursor.doc)")
-                found[text, default: [:]][cursor.doc]?.1 = Int(try cursor.firstPosition())
-                try cursor.next()
-            }
-            return true
+        try forEachPosting(index, field: field, kind: .ngramAligned) { text, doc, value in
+            #expect(escaped.remove("\(text) \(doc)") != nil, "an aligned count for a packed count: \(text) doc \(doc)")
+            found[text, default: [:]][doc]?.1 = Int(value)
         }
         #expect(found.count == expected.count)
         #expect(ngrams >= expected.count)  // (all fields')

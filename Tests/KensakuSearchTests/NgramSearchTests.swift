@@ -15,14 +15,7 @@ struct NgramSearchTests {
         var rng = SeededGenerator(seed: 0x6_6A35 &+ UInt64(minDocs))
         let pieces = ["生活", "保護", "生", "活", "保", "護", "法", "の", "第二十五条", "第25条", "二十", "五", "条", "、", "。",
                       "マイレージ", "ー", "𠮷", "(", ")", " ", "平成二十三年", "規定", "査証", "検査証"]
-        var records: [[String: String]] = []
-        var texts: [String] = []
-        for d in 0..<120 {
-            let body = (0..<Int.random(in: 5...120, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
-            let title = (0..<Int.random(in: 1...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
-            records.append(["id": "d\(d)", "title": title, "body": body])
-            texts.append(body)
-        }
+        let (records, texts) = SearchFixtures.generatedRecords(pieces: pieces, using: &rng)
         let (plain, plainDir) = try SearchFixtures.searcher(records: records, name: "plain")
         defer { try? FileManager.default.removeItem(atPath: plainDir) }
         var options = IndexBuildOptions()

@@ -33,6 +33,21 @@ enum SearchFixtures {
         return split
     }
 
+    /// `count` generated records of random `pieces`: a body of 5–120 pieces and a title of
+    /// 1–6, drawn in that order for each record; and the bodies.
+    static func generatedRecords(pieces: [String], count: Int = 120,
+                                 using rng: inout SeededGenerator) -> (records: [[String: String]], bodies: [String]) {
+        var records: [[String: String]] = []
+        var bodies: [String] = []
+        for d in 0..<count {
+            let body = (0..<Int.random(in: 5...120, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            let title = (0..<Int.random(in: 1...6, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            records.append(["id": "d\(d)", "title": title, "body": body])
+            bodies.append(body)
+        }
+        return (records, bodies)
+    }
+
     /// Queries for comparing two indexes of the same generated texts: `count` substrings of
     /// random `texts`, of `lengths` characters (quotes dropped; blank ones skipped), then 30
     /// strings of `joined` random `pieces` (spaces and parentheses left out).
